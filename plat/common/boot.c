@@ -1,0 +1,73 @@
+/* Common boot path after the platform entry: Xen client up, initcalls, argv, main(), poweroff. */
+#include <mica/init.h>
+#include <mica/plat.h>
+#include <mica/xen_boot.h>
+
+int main(int argc, char **argv);
+
+shared_info_t *xen_shared_info;
+static struct plat_memregion boot_free_mem;
+
+/* The start info holds at most MAX_GUEST_CMDLINE bytes, so this bounds argv as well. */
+#define BOOT_MAX_ARGS (MAX_GUEST_CMDLINE / 2 + 1)
+static char boot_cmdline[MAX_GUEST_CMDLINE];
+static char *boot_argv[BOOT_MAX_ARGS + 1];
+
+extern const struct mica_initcall __mica_init_start[], __mica_init_end[];
+
+struct plat_memregion plat_free_memory(void)
+{
+	return boot_free_mem;
+}
+
+/* Splits at unescaped spaces; a backslash makes the next byte literal (the runtime escapes). */
+static int boot_split_cmdline(const char *src)
+{
+	int argc = 0;
+	size_t out = 0;
+	const char *p = src;
+
+	while (*p && argc < BOOT_MAX_ARGS && out < sizeof(boot_cmdline) - 1) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		boot_argv[argc++] = &boot_cmdline[out];
+		while (*p && *p != ' ' && out < sizeof(boot_cmdline) - 1) {
+			if (*p == '\\' && p[1])
+				p++;
+			boot_cmdline[out++] = *p++;
+		}
+		boot_cmdline[out++] = '\0';
+	}
+	boot_argv[argc] = 0;
+	return argc;
+}
+
+static void boot_run_initcalls(void)
+{
+	for (const struct mica_initcall *c = __mica_init_start; c < __mica_init_end; c++) {
+		if (c->fn() != 0) {
+			plat_console_write("boot: initcall failed: ", 23);
+			const char *n = c->name;
+			size_t len = 0;
+			while (n[len])
+				len++;
+			plat_console_write(n, len);
+			plat_crash("\n");
+		}
+	}
+}
+
+void xen_boot(const struct xen_boot *boot)
+{
+	xen_shared_info = boot->shared_info;
+	boot_free_mem = boot->free_mem;
+	xen_console_init(boot->console, boot->console_port);
+	boot_run_initcalls();
+
+	int argc = boot_split_cmdline(boot->cmdline);
+	if (boot->ext)
+		boot->ext->guest_main_ns = plat_time_ns();
+	plat_poweroff(main(argc, boot_argv));
+}

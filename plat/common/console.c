@@ -1,0 +1,39 @@
+/* Console ring frontend (xen/io/console.h): the guest's only output path. */
+#include <arch/cpu.h>
+#include <arch/string.h>
+#include <mica/xen_boot.h>
+
+static struct xencons_interface *console_ring;
+static evtchn_port_t console_port;
+
+void xen_console_init(struct xencons_interface *ring, evtchn_port_t port)
+{
+	console_ring = ring;
+	console_port = port;
+}
+
+void plat_console_write(const char *buf, size_t len)
+{
+	struct xencons_interface *r = console_ring;
+
+	while (len) {
+		XENCONS_RING_IDX cons = r->out_cons, prod = r->out_prod;
+		cpu_mb();
+		size_t space = sizeof(r->out) - (prod - cons);
+		if (space == 0) {
+			/* The backend drains on notify and signals back once it made room. */
+			evtchn_notify(console_port);
+			if (r->out_prod - r->out_cons >= sizeof(r->out))
+				plat_block(UINT64_MAX);
+			continue;
+		}
+		size_t n = len < space ? len : space;
+		for (size_t i = 0; i < n; i++)
+			r->out[MASK_XENCONS_IDX(prod + i, r->out)] = buf[i];
+		cpu_mb();
+		r->out_prod = prod + (XENCONS_RING_IDX)n;
+		buf += n;
+		len -= n;
+	}
+	evtchn_notify(console_port);
+}

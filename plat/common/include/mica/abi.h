@@ -1,0 +1,102 @@
+/* The contract between Mica guest images and the mica runtime beyond the Xen public ABI. */
+#ifndef MICA_ABI_H
+#define MICA_ABI_H
+
+#ifndef __ASSEMBLY__
+#include <stdint.h>
+#endif
+
+/* Bumped whenever anything in this file or docs/abi.md changes incompatibly. */
+#define MICA_ABI_VERSION 1
+
+/*
+ * Every image carries one ELF note named "Mica" of type MICA_NOTE_IMAGE so that the runtime can
+ * refuse an image before it creates anything: wrong platform, newer ABI, a device it lacks.
+ */
+#define MICA_NOTE_NAME "Mica"
+#define MICA_NOTE_IMAGE 1
+
+#define MICA_PLAT_PROC 1 /* guest is a seccomp-confined host process */
+#define MICA_PLAT_KVM 2  /* guest is a hardware VM entered at its PVH entry point */
+
+/* Devices an image needs (mica_note_image.devices). Unknown bits are refused by the runtime. */
+#define MICA_DEV_CONSOLE (1u << 0)
+#define MICA_DEV_ECHO (1u << 1) /* event-channel echo service, for tests and benchmarks */
+#define MICA_DEV_KNOWN (MICA_DEV_CONSOLE | MICA_DEV_ECHO)
+
+#define MICA_APP_NAME_MAX 32
+
+#ifndef __ASSEMBLY__
+struct mica_note_image {
+	uint32_t abi_version;
+	uint32_t platform;             /* MICA_PLAT_* */
+	uint32_t devices;              /* MICA_DEV_* */
+	uint32_t reserved;             /* zero */
+	char app[MICA_APP_NAME_MAX];   /* NUL-terminated application name */
+};
+#endif
+
+/*
+ * Guest pseudo-physical memory. RAM starts at 1 MiB on every platform, so one link address
+ * serves proc and kvm images; a frame number is an address shifted right by 12.
+ */
+#define MICA_PAGE_SHIFT 12
+#define MICA_PAGE_SIZE (1UL << MICA_PAGE_SHIFT)
+#define MICA_RAM_BASE 0x100000UL
+
+/*
+ * proc backend: the special pages sit at the top of RAM, in this order from the top down.
+ * The guest learns their addresses from start_info, never from these constants; they are here
+ * for the runtime and for docs/abi.md.
+ */
+#define MICA_PROC_SPECIAL_PAGES 3 /* start_info, shared_info, console ring */
+
+/*
+ * proc backend hypercall page: mapped read+execute just below RAM. Slot n (32 bytes) performs Xen
+ * hypercall n with the Xen x86_64 convention: arguments in rdi, rsi, rdx, r10, r8; result in rax;
+ * rcx and r11 clobbered. Only slots below MICA_HC_SLOTS exist.
+ */
+#define MICA_PROC_HCPAGE 0xff000UL
+#define MICA_HC_SLOT_SIZE 32
+#define MICA_HC_SLOTS 64
+
+/*
+ * In the proc backend a hypercall is the host system call number MICA_PROC_HC_SYSNR_BASE + n made
+ * from inside the hypercall page; the host kernel never executes it, the runtime answers it.
+ */
+#define MICA_PROC_HC_SYSNR_BASE 0x1000
+
+/*
+ * SCHEDOP_shutdown carries the guest's exit status in bits 8..15 of the reason. Xen itself
+ * truncates the reason to 8 bits, so images stay valid Xen guests.
+ */
+#define MICA_SHUTDOWN_REASON(reason, status) ((unsigned int)(reason) | (((unsigned int)(status) & 0xffu) << 8))
+#define MICA_SHUTDOWN_REASON_CODE(r) ((r) & 0xffu)
+#define MICA_SHUTDOWN_REASON_STATUS(r) (((r) >> 8) & 0xffu)
+
+/*
+ * The runtime acts as domain 0 (the backend domain). The echo service is dom0 port 1, offered
+ * unbound to the guest when the image declares MICA_DEV_ECHO: bind to it with
+ * EVTCHNOP_bind_interdomain(remote_dom=0, remote_port=1); every send is echoed back at once.
+ */
+#define MICA_DOMID_BACKEND 0
+#define MICA_DOMID_GUEST 1
+#define MICA_DOM0_ECHO_PORT 1
+
+/*
+ * Mica extension to start_info: found at this offset in the start_info page, after the Xen
+ * structure. Lets the runtime report boot timing without a hypercall.
+ */
+#define MICA_START_EXT_OFFSET 2048
+#define MICA_START_EXT_MAGIC 0x4143494dU /* "MICA" little-endian */
+
+#ifndef __ASSEMBLY__
+struct mica_start_ext {
+	uint32_t magic;
+	uint32_t size;            /* sizeof(struct mica_start_ext) as the runtime knows it */
+	uint64_t runtime_start_ns; /* system time at which the runtime process began */
+	uint64_t guest_main_ns;   /* written by the guest: system time on entering main() */
+};
+#endif
+
+#endif

@@ -1,0 +1,43 @@
+/* What every platform offers the libraries above it: console, time, blocking, memory, shutdown. */
+#ifndef MICA_PLAT_H
+#define MICA_PLAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Writes all of buf to the guest console, waiting for the backend when the ring is full. */
+void plat_console_write(const char *buf, size_t len);
+
+/* Monotonic system time in nanoseconds (Xen system time, from pvclock). */
+uint64_t plat_time_ns(void);
+
+/* Wall-clock time in nanoseconds since the Unix epoch. */
+uint64_t plat_wallclock_ns(void);
+
+/*
+ * Waits until an event channel has a pending event or the system time reaches deadline_ns
+ * (UINT64_MAX: no deadline), then runs the handlers of pending event channels. Returns at once
+ * if an event is already pending.
+ */
+void plat_block(uint64_t deadline_ns);
+
+/* Gives the host CPU away once without waiting for anything. */
+void plat_yield(void);
+
+/* The RAM the image and the platform's own pages leave free, page-aligned: [start, end). */
+struct plat_memregion {
+	uintptr_t start;
+	uintptr_t end;
+};
+struct plat_memregion plat_free_memory(void);
+
+/* Sets the FS base used for thread-local storage. */
+void plat_set_tls(uintptr_t base);
+
+/* Ends the guest: poweroff with an exit status (0..255). Flushes the console first. */
+_Noreturn void plat_poweroff(int status);
+
+/* Ends the guest as crashed, after writing msg (may be NULL) to the console. */
+_Noreturn void plat_crash(const char *msg);
+
+#endif

@@ -1,0 +1,15 @@
+/* proc entry point: the runtime jumps here with %rsi = start_info and no stack. */
+	.section .text.entry, "ax"
+	.globl _mica_proc_entry
+_mica_proc_entry:
+	lea	proc_boot_stack_top(%rip), %rsp
+	xor	%ebp, %ebp
+	mov	%rsi, %rdi
+	call	proc_start
+	ud2
+
+	.section .bss
+	.balign 16
+proc_boot_stack:
+	.skip 16384
+proc_boot_stack_top:

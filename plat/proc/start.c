@@ -1,0 +1,36 @@
+/* proc platform start: turns the PV start_info the runtime wrote into the common boot handoff. */
+#include <mica/hypercall.h>
+#include <mica/xen_boot.h>
+
+extern char _end[];
+
+_Noreturn void proc_start(start_info_t *si);
+
+void plat_set_tls(uintptr_t base)
+{
+	HYPERVISOR_set_segment_base(SEGBASE_FS, base);
+}
+
+static uintptr_t proc_min(uintptr_t a, uintptr_t b)
+{
+	return a < b ? a : b;
+}
+
+void proc_start(start_info_t *si)
+{
+	uintptr_t console = (uintptr_t)si->console.domU.mfn << MICA_PAGE_SHIFT;
+	struct mica_start_ext *ext = (struct mica_start_ext *)((char *)si + MICA_START_EXT_OFFSET);
+	/* Everything the runtime placed in RAM sits above the image; the lowest of it bounds the heap. */
+	uintptr_t special = proc_min(proc_min((uintptr_t)si, (uintptr_t)si->shared_info), console);
+	struct xen_boot boot = {
+		.shared_info = (shared_info_t *)si->shared_info,
+		.console = (struct xencons_interface *)console,
+		.console_port = si->console.domU.evtchn,
+		.cmdline = (const char *)si->cmd_line,
+		.free_mem = {.start = ((uintptr_t)_end + MICA_PAGE_SIZE - 1) & ~(MICA_PAGE_SIZE - 1),
+			     .end = special},
+		.ext = ext->magic == MICA_START_EXT_MAGIC ? ext : 0,
+	};
+	si->cmd_line[MAX_GUEST_CMDLINE - 1] = '\0';
+	xen_boot(&boot);
+}

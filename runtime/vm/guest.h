@@ -1,0 +1,61 @@
+/* The state of one guest that the Xen ABI services share, whatever backend runs it. */
+#ifndef VM_GUEST_H
+#define VM_GUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <xen/xen.h>
+#include <xen/io/console.h>
+#include <mica/abi.h>
+
+#define GUEST_MAX_PORTS 256
+
+enum evtchn_state { EVS_FREE, EVS_UNBOUND, EVS_LOCAL, EVS_BACKEND, EVS_VIRQ };
+
+/* A monitor-side service at the far end of an event channel (console, echo). */
+struct guest;
+typedef void (*backend_notify_fn)(struct guest *g, uint32_t port);
+
+struct evtchn {
+	enum evtchn_state state;
+	uint16_t remote_dom;        /* EVS_UNBOUND */
+	uint32_t peer;              /* EVS_LOCAL: the other guest port */
+	backend_notify_fn backend;  /* EVS_BACKEND */
+	uint32_t virq;              /* EVS_VIRQ */
+};
+
+enum guest_end { GUEST_RUNNING, GUEST_POWEROFF, GUEST_CRASH, GUEST_REBOOT };
+
+struct guest {
+	uint8_t *ram;               /* monitor's mapping of guest RAM, guest address MICA_RAM_BASE */
+	uint64_t ram_size;
+	shared_info_t *shared;
+	start_info_t *start_info;
+	struct xencons_interface *console;
+	struct mica_start_ext *ext;
+
+	struct evtchn ports[GUEST_MAX_PORTS];
+	uint32_t console_port;
+	bool echo_offered;          /* dom0 echo port still unbound for the guest */
+	uint32_t timer_port;        /* VIRQ_TIMER binding, 0 if none */
+	uint64_t timer_deadline;    /* system time ns, 0 if no timer */
+
+	bool blocked;               /* inside SCHEDOP_block, waiting for an event */
+
+	enum guest_end end;
+	int exit_status;
+
+	/* pvclock calibration: TSC and monotonic time when mica started */
+	uint64_t calib_tsc, calib_ns;
+	uint64_t hypercalls;
+	bool console_corrupt_reported;
+};
+
+/* Host pointer for [gaddr, gaddr + len) of guest RAM, or NULL if any of it lies outside. */
+void *guest_ptr(struct guest *g, uint64_t gaddr, size_t len);
+
+/* Host monotonic clock in ns: the guest's Xen system time. */
+uint64_t guest_now_ns(void);
+
+#endif

@@ -1,0 +1,114 @@
+/* Image of the proc hypercall page: one Xen stub per slot, and the guest process's bootstrap. */
+#include <asm/unistd.h>
+#include <asm/prctl.h>
+#include <xen/xen.h>
+#include <mica/abi.h>
+#include "vm/proc/hcpage.h"
+
+/* linux/futex.h and linux/seccomp.h are not assembler-safe. */
+#define FUTEX_WAKE 1
+#define SECCOMP_SET_MODE_FILTER 1
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER 8
+
+	.altmacro
+	.section .rodata.hcpage, "a"
+	.balign 4096
+	.globl hcpage_template
+	.globl hcpage_template_end
+hcpage_template:
+
+/* A hypercall is a system call the seccomp filter hands to mica, which answers it. */
+.macro hc_slot n
+	.org hcpage_template + \n * MICA_HC_SLOT_SIZE, 0xcc
+	mov	$(MICA_PROC_HC_SYSNR_BASE + \n), %eax
+	syscall
+	ret
+.endm
+
+	.set slot, 0
+	.rept __HYPERVISOR_set_segment_base
+	hc_slot %slot
+	.set slot, slot + 1
+	.endr
+
+/* set_segment_base(SEGBASE_FS) is the one call the host kernel itself serves: TLS needs FS. */
+	.org hcpage_template + __HYPERVISOR_set_segment_base * MICA_HC_SLOT_SIZE, 0xcc
+	cmp	$SEGBASE_FS, %edi
+	jne	1f
+	mov	$ARCH_SET_FS, %edi
+	mov	$__NR_arch_prctl, %eax
+	syscall
+	ret
+1:	mov	$(MICA_PROC_HC_SYSNR_BASE + __HYPERVISOR_set_segment_base), %eax
+	syscall
+	ret
+
+	.set slot, __HYPERVISOR_set_segment_base + 1
+	.rept MICA_HC_SLOTS - __HYPERVISOR_set_segment_base - 1
+	hc_slot %slot
+	.set slot, slot + 1
+	.endr
+
+/*
+ * Bootstrap, entered from mica's code in the freshly forked guest process with %rdi = params
+ * (inside this page). It removes every mapping but guest RAM and this page, arms the filter,
+ * tells mica the listener fd, and jumps to the image entry with nothing of mica left behind.
+ */
+	.org hcpage_template + HCPAGE_BOOTSTRAP_OFFSET, 0xcc
+	mov	%rdi, %r12
+	xor	%ebx, %ebx
+2:	mov	HCP_UNMAP(%r12,%rbx,1), %rdi
+	mov	HCP_UNMAP+8(%r12,%rbx,1), %rsi
+	test	%rsi, %rsi
+	jz	3f
+	mov	$__NR_munmap, %eax
+	syscall
+	test	%rax, %rax
+	jnz	9f
+3:	add	$16, %rbx
+	cmp	$48, %rbx
+	jne	2b
+
+	mov	$__NR_seccomp, %eax
+	mov	$SECCOMP_SET_MODE_FILTER, %edi
+	mov	$SECCOMP_FILTER_FLAG_NEW_LISTENER, %esi
+	lea	HCP_FPROG(%r12), %rdx
+	syscall
+	test	%rax, %rax
+	js	9f
+
+	mov	HCP_HANDSHAKE(%r12), %rdi
+	inc	%eax
+	mov	%eax, (%rdi)
+	mov	$__NR_futex, %eax
+	mov	$FUTEX_WAKE, %esi
+	mov	$1, %edx
+	xor	%r10d, %r10d
+	syscall
+
+	mov	HCP_START_INFO(%r12), %rsi
+	mov	HCP_ENTRY(%r12), %rax
+	xor	%ebx, %ebx
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	xor	%edi, %edi
+	xor	%ebp, %ebp
+	xor	%esp, %esp
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	xor	%r10d, %r10d
+	xor	%r11d, %r11d
+	xor	%r12d, %r12d
+	xor	%r13d, %r13d
+	xor	%r14d, %r14d
+	xor	%r15d, %r15d
+	jmp	*%rax
+
+	/* Setup failed before the filter could matter; mica sees status 127 and reports it. */
+9:	mov	$__NR_exit_group, %eax
+	mov	$127, %edi
+	syscall
+	ud2
+
+	.org hcpage_template + HCPAGE_PARAMS_OFFSET, 0xcc
+hcpage_template_end:

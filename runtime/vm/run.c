@@ -1,0 +1,73 @@
+/* Opens and validates an image, checks it suits the chosen backend, and hands it over. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "util/log.h"
+#include "vm/run.h"
+#include "xen/start_info.h"
+
+static const char *run_backend_name(enum run_backend b)
+{
+	return b == RUN_BACKEND_KVM ? "kvm" : "proc";
+}
+
+int run_image(const struct run_config *cfg)
+{
+	const char *path = cfg->image_path;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		log_error("%s: cannot open: %s", path, strerror(errno));
+		return MICA_EXIT_FAILURE;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		log_error("%s: not a regular file", path);
+		close(fd);
+		return MICA_EXIT_FAILURE;
+	}
+	if (st.st_size == 0) {
+		log_error("%s: empty file, not an image", path);
+		close(fd);
+		return MICA_EXIT_FAILURE;
+	}
+	const uint8_t *file = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (file == MAP_FAILED) {
+		log_error("%s: cannot map: %s", path, strerror(errno));
+		return MICA_EXIT_FAILURE;
+	}
+
+	struct image img;
+	char err[256];
+	int rc = MICA_EXIT_FAILURE;
+	if (image_parse(file, (size_t)st.st_size, &img, err, sizeof(err)) != 0) {
+		log_error("%s: %s", path, err);
+		goto out;
+	}
+	enum run_backend want = img.note.platform == MICA_PLAT_KVM ? RUN_BACKEND_KVM : RUN_BACKEND_PROC;
+	enum run_backend backend = cfg->backend == RUN_BACKEND_AUTO ? want : cfg->backend;
+	if (backend != want) {
+		log_error("%s: image was built for the %s platform, not for --backend %s (rebuild with "
+			  "PLAT_%s, or drop --backend)",
+			  path, image_platform_name(img.note.platform), run_backend_name(backend),
+			  backend == RUN_BACKEND_KVM ? "KVM" : "PROC");
+		goto out;
+	}
+	if (image_check_fits(&img, cfg->mem, START_INFO_RESERVED, err, sizeof(err)) != 0) {
+		log_error("%s: %s", path, err);
+		goto out;
+	}
+	if (backend == RUN_BACKEND_KVM) {
+		log_error("%s: the kvm backend is not available in this build of mica; use --backend proc "
+			  "with a proc image", path);
+		goto out;
+	}
+	rc = proc_run(cfg, &img, file);
+out:
+	munmap((void *)file, (size_t)st.st_size);
+	return rc;
+}

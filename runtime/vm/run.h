@@ -1,0 +1,29 @@
+/* Running one guest image: what `mica run` asks for, and the backends that can do it. */
+#ifndef VM_RUN_H
+#define VM_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "image/image.h"
+
+enum run_backend { RUN_BACKEND_AUTO, RUN_BACKEND_PROC, RUN_BACKEND_KVM };
+
+struct run_config {
+	const char *image_path;
+	uint64_t mem;              /* guest RAM bytes */
+	uint64_t timeout_ns;       /* 0: none */
+	enum run_backend backend;
+	bool stats;                /* print boot and hypercall figures to stderr at exit */
+	int argc;                  /* guest argv, argv[0] being the program name */
+	char **argv;
+	uint64_t start_ns;         /* monotonic time at which mica started */
+	uint64_t start_tsc;        /* TSC at the same moment: pvclock calibrates from it */
+};
+
+/* Boots the image and waits for it to end; returns mica's exit status (util/log.h). */
+int run_image(const struct run_config *cfg);
+
+/* The proc backend; img and file (the mapped image) are validated and stay mapped. */
+int proc_run(const struct run_config *cfg, const struct image *img, const uint8_t *file);
+
+#endif

@@ -1,0 +1,79 @@
+/* Console backend: the guest's out ring to stdout, stdin to its in ring; ring indices are untrusted. */
+#include <errno.h>
+#include <unistd.h>
+#include "util/log.h"
+#include "xen/console.h"
+#include "xen/evtchn.h"
+
+static void console_write_all(const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(STDOUT_FILENO, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return; /* stdout gone: the guest's output has nowhere to go */
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+void console_drain(struct guest *g)
+{
+	struct xencons_interface *r = g->console;
+	XENCONS_RING_IDX cons = __atomic_load_n(&r->out_cons, __ATOMIC_ACQUIRE);
+	XENCONS_RING_IDX prod = __atomic_load_n(&r->out_prod, __ATOMIC_ACQUIRE);
+	XENCONS_RING_IDX avail = prod - cons;
+
+	if (avail == 0)
+		return;
+	if (avail > sizeof(r->out)) {
+		/* A guest that corrupts its own ring loses its output, not ours. */
+		if (!g->console_corrupt_reported)
+			log_error("guest console ring is corrupt (producer %u, consumer %u); output dropped",
+				  prod, cons);
+		g->console_corrupt_reported = true;
+		__atomic_store_n(&r->out_cons, prod, __ATOMIC_RELEASE);
+		return;
+	}
+	char buf[sizeof(r->out)];
+	for (XENCONS_RING_IDX i = 0; i < avail; i++)
+		buf[i] = r->out[MASK_XENCONS_IDX(cons + i, r->out)];
+	__atomic_store_n(&r->out_cons, prod, __ATOMIC_RELEASE);
+	console_write_all(buf, avail);
+}
+
+static void console_notify(struct guest *g, uint32_t port)
+{
+	console_drain(g);
+	evtchn_raise(g, port);
+}
+
+size_t console_input_space(struct guest *g)
+{
+	struct xencons_interface *r = g->console;
+	XENCONS_RING_IDX used = __atomic_load_n(&r->in_prod, __ATOMIC_ACQUIRE) -
+				__atomic_load_n(&r->in_cons, __ATOMIC_ACQUIRE);
+	return used > sizeof(r->in) ? 0 : sizeof(r->in) - used;
+}
+
+size_t console_input(struct guest *g, const char *buf, size_t len)
+{
+	struct xencons_interface *r = g->console;
+	size_t space = console_input_space(g);
+	if (len > space)
+		len = space;
+	XENCONS_RING_IDX prod = __atomic_load_n(&r->in_prod, __ATOMIC_ACQUIRE);
+	for (size_t i = 0; i < len; i++)
+		r->in[MASK_XENCONS_IDX(prod + i, r->in)] = buf[i];
+	__atomic_store_n(&r->in_prod, prod + (XENCONS_RING_IDX)len, __ATOMIC_RELEASE);
+	if (len && g->console_port)
+		evtchn_raise(g, g->console_port);
+	return len;
+}
+
+int console_setup(struct guest *g)
+{
+	g->console_port = evtchn_bind_backend(g, console_notify);
+	return g->console_port ? 0 : -1;
+}

@@ -1,0 +1,21 @@
+/* The PV domain builder's part: start_info, shared_info and console pages at the top of RAM. */
+#ifndef XEN_START_INFO_H
+#define XEN_START_INFO_H
+
+#include "vm/guest.h"
+
+/* Bytes of RAM the special pages take from the top. */
+#define START_INFO_RESERVED (MICA_PROC_SPECIAL_PAGES * MICA_PAGE_SIZE)
+
+/*
+ * Fills the special pages of g (g->ram and g->ram_size set) and points g's fields at them.
+ * argv[0] is the program name the guest sees. Returns 0, or -1 with a message in err when the
+ * command line does not fit the start info.
+ */
+int start_info_build(struct guest *g, int argc, char *const argv[], uint64_t runtime_start_ns,
+		     char *err, size_t errlen);
+
+/* Guest address of the start_info page. */
+uint64_t start_info_gaddr(const struct guest *g);
+
+#endif
