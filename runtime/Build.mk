@@ -1,21 +1,16 @@
-# Build of the mica runtime: a small static musl binary, linked high so guest RAM can sit low.
+# Build of the mica runtime: a small static musl binary, plus the guest loader embedded in it.
 
 HOST_CC := musl-gcc
-HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -Os -g -Wall -Wextra -Werror -fPIE -fno-stack-protector \
+HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -Os -g -Wall -Wextra -Werror -fno-pie -fno-stack-protector \
 	-ffunction-sections -fdata-sections -D__XEN_INTERFACE_VERSION__=0x00040e00 \
 	-isystem $(objtree)/host-include/kernel -I$(srctree)/runtime -I$(srctree)/plat/common/include \
 	-I$(objtree)/runtime
-# Static PIE: the kernel maps mica high, so its pages never collide with guest RAM at 1 MiB.
-HOST_LDFLAGS := -static-pie -nostdlib -Wl,--gc-sections -Wl,-z,noexecstack -Wl,-z,relro,-z,now
-# musl-gcc's specs know no static PIE, so the link names musl's self-relocating start files itself.
-MUSL_LIB := /usr/lib/x86_64-linux-musl
-HOST_LINK_PRE := $(MUSL_LIB)/rcrt1.o $(MUSL_LIB)/crti.o $(shell gcc -print-file-name=crtbeginS.o)
-HOST_LINK_POST := $(MUSL_LIB)/libc.a $(shell gcc -print-libgcc-file-name) \
-	$(shell gcc -print-file-name=crtendS.o) $(MUSL_LIB)/crtn.o
+# Not PIE: self-relocation would dirty pages, and page faults are the costliest part of a boot.
+HOST_LDFLAGS := -static -no-pie -Wl,--gc-sections -Wl,-z,noexecstack
 
 MICA_VERSION := $(shell cd $(srctree) && git describe --always --dirty 2>/dev/null || echo unknown)
 
-runtime_srcs := $(shell cd $(srctree) && find runtime -name '*.c' -o -name '*.S' | sort)
+runtime_srcs := $(shell cd $(srctree) && find runtime -path runtime/vm/proc/loader -prune -o \( -name '*.c' -o -name '*.S' \) -print | sort)
 runtime_objs := $(patsubst %,$(objtree)/%.o,$(basename $(runtime_srcs))) $(objtree)/runtime/syscall_names.o
 
 host_include := $(objtree)/host-include/kernel
@@ -49,7 +44,19 @@ $(objtree)/runtime/%.o: $(srctree)/runtime/%.S $(host_include)/.stamp
 
 $(objtree)/mica: $(runtime_objs)
 	$(msg) LD mica
-	$(Q)gcc $(HOST_LDFLAGS) -o $@ $(HOST_LINK_PRE) $(runtime_objs) $(HOST_LINK_POST)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(runtime_objs)
+
+# The loader is linked far above any guest RAM, since it maps RAM before it unmaps itself.
+proc_loader := $(objtree)/runtime/vm/proc/loader/loader.elf
+$(proc_loader): $(srctree)/runtime/vm/proc/loader/loader.S $(srctree)/runtime/vm/proc/hcpage.h $(host_include)/.stamp
+	$(msg) LD runtime/vm/proc/loader/loader.elf
+	$(Q)mkdir -p $(@D)
+	$(Q)gcc -D__ASSEMBLY__ -nostdlib -static -no-pie -Wl,-Ttext-segment=0x10000000000 -Wl,--build-id=none \
+		-Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -isystem $(host_include) -I$(srctree)/runtime \
+		-I$(srctree)/plat/common/include -o $@.tmp $< && strip -o $@ $@.tmp && rm -f $@.tmp
+
+$(objtree)/runtime/vm/proc/loader_blob.o: $(proc_loader)
+$(objtree)/runtime/vm/proc/loader_blob.o: HOST_CFLAGS += -DPROC_LOADER_ELF='"$(proc_loader)"'
 
 .PHONY: mica
 mica: $(objtree)/mica

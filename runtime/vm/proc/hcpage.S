@@ -9,6 +9,7 @@
 #define FUTEX_WAKE 1
 #define SECCOMP_SET_MODE_FILTER 1
 #define SECCOMP_FILTER_FLAG_NEW_LISTENER 8
+#define MADV_POPULATE_WRITE 23
 
 	.altmacro
 	.section .rodata.hcpage, "a"
@@ -50,24 +51,51 @@ hcpage_template:
 	.endr
 
 /*
- * Bootstrap, entered from mica's code in the freshly forked guest process with %rdi = params
- * (inside this page). It removes every mapping but guest RAM and this page, arms the filter,
- * tells mica the listener fd, and jumps to the image entry with nothing of mica left behind.
+ * Bootstrap, entered from the loader with %rdi = params (inside this page). It faults in what
+ * the guest will touch, applies segment permissions, removes every mapping but guest RAM and
+ * this page, arms the filter, tells mica the listener fd, and jumps to the image entry.
  */
 	.org hcpage_template + HCPAGE_BOOTSTRAP_OFFSET, 0xcc
 	mov	%rdi, %r12
 	xor	%ebx, %ebx
-2:	mov	HCP_UNMAP(%r12,%rbx,1), %rdi
+1:	mov	HCP_POPULATE(%r12,%rbx,1), %rdi
+	mov	HCP_POPULATE+8(%r12,%rbx,1), %rsi
+	test	%rsi, %rsi
+	jz	2f
+	mov	$MADV_POPULATE_WRITE, %edx
+	mov	$__NR_madvise, %eax
+	syscall			/* best effort: a failure only costs page faults later */
+2:	add	$16, %rbx
+	cmp	$(16 * HCPAGE_POPULATE_MAX), %rbx
+	jne	1b
+
+	lea	HCP_PROTECT(%r12), %rbx
+	lea	(HCP_PROTECT + 24 * HCPAGE_PROTECT_MAX)(%r12), %r13
+3:	mov	8(%rbx), %rsi
+	test	%rsi, %rsi
+	jz	4f
+	mov	(%rbx), %rdi
+	mov	16(%rbx), %rdx
+	mov	$__NR_mprotect, %eax
+	syscall
+	test	%rax, %rax
+	jnz	9f
+	add	$24, %rbx
+	cmp	%r13, %rbx
+	jne	3b
+
+4:	xor	%ebx, %ebx
+5:	mov	HCP_UNMAP(%r12,%rbx,1), %rdi
 	mov	HCP_UNMAP+8(%r12,%rbx,1), %rsi
 	test	%rsi, %rsi
-	jz	3f
+	jz	6f
 	mov	$__NR_munmap, %eax
 	syscall
 	test	%rax, %rax
 	jnz	9f
-3:	add	$16, %rbx
-	cmp	$48, %rbx
-	jne	2b
+6:	add	$16, %rbx
+	cmp	$(16 * HCPAGE_UNMAP_MAX), %rbx
+	jne	5b
 
 	mov	$__NR_seccomp, %eax
 	mov	$SECCOMP_SET_MODE_FILTER, %edi

@@ -1,6 +1,6 @@
 /*
- * proc backend: guest RAM is a memfd shared by mica and a forked guest process that keeps only
- * that RAM and the hypercall page mapped; hypercalls reach mica as seccomp user notifications.
+ * proc backend: guest RAM is a memfd shared by mica and a guest process that keeps only that
+ * RAM and the hypercall page mapped; hypercalls reach mica as seccomp user notifications.
  */
 #include <elf.h>
 #include <errno.h>
@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <linux/futex.h>
 #include <sched.h>
+#include <sys/types.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,8 +42,16 @@
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
 
-/* Highest user address on 4-level paging; nothing of mica may survive below it. */
+/* Linux 5.14; musl 1.2.3's headers predate it. */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* Highest user address on 4-level paging; nothing of the loader may survive below it. */
 #define PROC_USER_END 0x7ffffffff000UL
+
+/* The loader expects guest memory at this descriptor (runtime/vm/proc/loader/loader.S). */
+#define PROC_LOADER_GUEST_FD 3
 
 /* Runtime-private boot handshake word: last 4 bytes of the start_info page. */
 #define PROC_HANDSHAKE_OFFSET (MICA_PAGE_SIZE - 4)
@@ -50,6 +59,7 @@
 struct proc_vm {
 	struct guest g;
 	int memfd;
+	int loader_fd;
 	uint8_t *map; /* guest RAM then the hypercall page */
 	size_t map_size;
 	pid_t pid;
@@ -73,29 +83,53 @@ static const char *proc_signal_story(int sig)
 	}
 }
 
-static int proc_map_guest(struct proc_vm *vm, const struct run_config *cfg, const struct image *img,
-			  const uint8_t *file)
+static int proc_create_memory(struct proc_vm *vm, uint64_t ram)
 {
-	vm->g.ram_size = cfg->mem;
-	vm->map_size = cfg->mem + MICA_PAGE_SIZE;
-	vm->memfd = memfd_create("mica-guest", MFD_CLOEXEC);
+	vm->g.ram_size = ram;
+	vm->map_size = ram + MICA_PAGE_SIZE;
+	vm->memfd = memfd_create("mica-guest-ram", MFD_CLOEXEC);
 	if (vm->memfd < 0 || ftruncate(vm->memfd, (off_t)vm->map_size) != 0) {
 		log_error("cannot create guest memory (%s)", strerror(errno));
 		return -1;
 	}
+	size_t len = (size_t)(proc_loader_elf_end - proc_loader_elf);
+	vm->loader_fd = memfd_create("mica-guest", MFD_CLOEXEC);
+	if (vm->loader_fd < 0 || write(vm->loader_fd, proc_loader_elf, len) != (ssize_t)len) {
+		log_error("cannot prepare the guest loader (%s)", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Pages mica writes are faulted in by one call: a fault costs more than the copy here. */
+static void proc_populate(void *addr, size_t len)
+{
+	madvise(addr, len, MADV_POPULATE_WRITE);
+}
+
+static int proc_map_guest(struct proc_vm *vm, const struct image *img, const uint8_t *file)
+{
 	vm->map = mmap(NULL, vm->map_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->memfd, 0);
 	if (vm->map == MAP_FAILED) {
 		vm->map = NULL;
-		log_error("cannot map guest memory of %llu bytes (%s)", (unsigned long long)cfg->mem,
+		log_error("cannot map guest memory of %llu bytes (%s)", (unsigned long long)vm->g.ram_size,
 			  strerror(errno));
 		return -1;
 	}
 	vm->g.ram = vm->map;
+	proc_populate(guest_ptr(&vm->g, img->lowest, img->highest - img->lowest), img->highest - img->lowest);
+	proc_populate(vm->map + vm->g.ram_size - START_INFO_RESERVED, START_INFO_RESERVED + MICA_PAGE_SIZE);
 	for (unsigned int i = 0; i < img->nsegments; i++) {
 		const struct image_segment *s = &img->seg[i];
 		memcpy(guest_ptr(&vm->g, s->vaddr, s->memsz), file + s->offset, s->filesz);
 	}
 	return 0;
+}
+
+static int proc_prot(uint32_t flags)
+{
+	return (flags & PF_R ? PROT_READ : 0) | (flags & PF_W ? PROT_WRITE : 0) |
+	       (flags & PF_X ? PROT_EXEC : 0);
 }
 
 static void proc_fill_hcpage(struct proc_vm *vm, const struct image *img)
@@ -106,6 +140,8 @@ static void proc_fill_hcpage(struct proc_vm *vm, const struct image *img)
 	uint64_t ram_end = MICA_RAM_BASE + vm->g.ram_size;
 
 	*p = (struct hcpage_params){
+		.populate = {{img->lowest, img->highest - img->lowest},
+			     {ram_end - START_INFO_RESERVED, START_INFO_RESERVED}},
 		.unmap = {{0, MICA_PROC_HCPAGE},
 			  {MICA_PROC_HCPAGE + MICA_PAGE_SIZE, MICA_RAM_BASE - MICA_PROC_HCPAGE - MICA_PAGE_SIZE},
 			  {ram_end, PROC_USER_END - ram_end}},
@@ -113,46 +149,84 @@ static void proc_fill_hcpage(struct proc_vm *vm, const struct image *img)
 		.start_info = start_info_gaddr(&vm->g),
 		.handshake = start_info_gaddr(&vm->g) + PROC_HANDSHAKE_OFFSET,
 	};
+	for (unsigned int i = 0; i < img->nsegments && i < HCPAGE_PROTECT_MAX; i++) {
+		const struct image_segment *s = &img->seg[i];
+		uint64_t start = s->vaddr & ~(MICA_PAGE_SIZE - 1);
+		uint64_t end = (s->vaddr + s->memsz + MICA_PAGE_SIZE - 1) & ~(MICA_PAGE_SIZE - 1);
+		p->protect[i][0] = start;
+		p->protect[i][1] = end - start;
+		p->protect[i][2] = (uint64_t)proc_prot(s->flags);
+	}
 	p->fprog.len = (unsigned short)seccomp_build_filter(p->filter, HCPAGE_MAX_FILTER, MICA_PROC_HCPAGE);
 	p->fprog.filter = (struct sock_filter *)(MICA_PROC_HCPAGE + HCPAGE_PARAMS_OFFSET + HCP_FILTER);
 }
 
-static int proc_prot(uint32_t flags)
+/* The child shares mica's memory until it execs, so it uses no libc (errno is shared). */
+static long proc_raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5)
 {
-	return (flags & PF_R ? PROT_READ : 0) | (flags & PF_W ? PROT_WRITE : 0) |
-	       (flags & PF_X ? PROT_EXEC : 0);
+	long ret;
+	register long r10 __asm__("r10") = a4;
+	register long r8 __asm__("r8") = a5;
+	__asm__ __volatile__("syscall"
+			     : "=a"(ret)
+			     : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8)
+			     : "rcx", "r11", "memory");
+	return ret;
 }
 
+struct proc_child_args {
+	pid_t monitor;
+	int memfd;
+	int loader_fd;
+};
+
 /*
- * Runs in the forked child with mica's code still mapped: maps guest RAM and the hypercall
- * page at their guest addresses, then hands over to the bootstrap, which unmaps everything else.
+ * Runs on its own stack in a CLONE_VM child: arranges what survives exec (no core dumps, no new
+ * privileges, death with mica, guest memory at fd 3) and execs the loader.
  */
-static _Noreturn void proc_child(struct proc_vm *vm, const struct image *img, pid_t monitor)
+static int proc_child(void *arg)
 {
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != monitor)
-		_exit(127);
-	prctl(PR_SET_NAME, "mica-guest");
-	if (mmap((void *)MICA_RAM_BASE, vm->g.ram_size, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_FIXED_NOREPLACE, vm->memfd, 0) != (void *)MICA_RAM_BASE)
-		_exit(127);
-	for (unsigned int i = 0; i < img->nsegments; i++) {
-		const struct image_segment *s = &img->seg[i];
-		uint64_t start = s->vaddr & ~(MICA_PAGE_SIZE - 1);
-		uint64_t end = (s->vaddr + s->memsz + MICA_PAGE_SIZE - 1) & ~(MICA_PAGE_SIZE - 1);
-		if (mprotect((void *)start, end - start, proc_prot(s->flags)) != 0)
-			_exit(127);
-	}
-	if (mmap((void *)MICA_PROC_HCPAGE, MICA_PAGE_SIZE, PROT_READ | PROT_EXEC,
-		 MAP_SHARED | MAP_FIXED_NOREPLACE, vm->memfd, (off_t)vm->g.ram_size) != (void *)MICA_PROC_HCPAGE)
-		_exit(127);
+	const struct proc_child_args *a = arg;
+	static char *const argv[] = {"mica-guest", NULL}, *const envp[] = {NULL};
 	struct rlimit no_core = {0, 0};
-	setrlimit(RLIMIT_CORE, &no_core);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		_exit(127);
-	syscall(SYS_close_range, 0U, ~0U, 0U);
-	((void (*)(void *))(MICA_PROC_HCPAGE + HCPAGE_BOOTSTRAP_OFFSET))(
-		(void *)(MICA_PROC_HCPAGE + HCPAGE_PARAMS_OFFSET));
-	_exit(127);
+
+	if (proc_raw_syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
+	    proc_raw_syscall(SYS_getppid, 0, 0, 0, 0, 0) != a->monitor)
+		proc_raw_syscall(SYS_exit_group, 127, 0, 0, 0, 0);
+	proc_raw_syscall(SYS_prlimit64, 0, RLIMIT_CORE, (long)&no_core, 0, 0);
+	proc_raw_syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	if (a->memfd == PROC_LOADER_GUEST_FD)
+		proc_raw_syscall(SYS_fcntl, PROC_LOADER_GUEST_FD, F_SETFD, 0, 0, 0);
+	else
+		proc_raw_syscall(SYS_dup2, a->memfd, PROC_LOADER_GUEST_FD, 0, 0, 0);
+	proc_raw_syscall(SYS_execveat, a->loader_fd, (long)"", (long)argv, (long)envp, AT_EMPTY_PATH);
+	proc_raw_syscall(SYS_exit_group, 127, 0, 0, 0, 0);
+	return 127;
+}
+
+/* Starts the guest process; it execs the loader while mica goes on loading the image. */
+static int proc_spawn(struct proc_vm *vm)
+{
+	static struct proc_child_args args;
+	static char stack[8192] __attribute__((aligned(16)));
+
+	args = (struct proc_child_args){getpid(), vm->memfd, vm->loader_fd};
+	vm->pid = clone(proc_child, stack + sizeof(stack), CLONE_VM | CLONE_PIDFD | SIGCHLD, &args,
+			&vm->pidfd);
+	if (vm->pid < 0) {
+		vm->pid = 0;
+		log_error("cannot create the guest process (%s)", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Lets the loader, waiting on the shared futex, enter the bootstrap. */
+static void proc_go(struct proc_vm *vm)
+{
+	struct hcpage_params *p = (struct hcpage_params *)(vm->map + vm->g.ram_size + HCPAGE_PARAMS_OFFSET);
+	__atomic_store_n(&p->go, 1, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &p->go, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
 /* The child's exit status; 0 if it has not ended. */
@@ -164,7 +238,10 @@ static int proc_reap(struct proc_vm *vm, siginfo_t *si, int flags)
 	return si->si_pid != 0;
 }
 
-/* Waits for the bootstrap to publish its listener fd, then takes a copy of it. */
+/*
+ * Waits for the bootstrap to publish its listener fd, then takes a copy of it. Returns 0, 1 if
+ * the guest ended before that (its fate is for proc_guest_died), or -1 on failure.
+ */
 static int proc_handshake(struct proc_vm *vm)
 {
 	uint32_t *word = (uint32_t *)((uint8_t *)vm->g.start_info + PROC_HANDSHAKE_OFFSET);
@@ -180,6 +257,8 @@ static int proc_handshake(struct proc_vm *vm)
 		}
 	}
 	vm->listener = (int)syscall(SYS_pidfd_getfd, vm->pidfd, (int)(v - 1), 0);
+	if (vm->listener < 0 && errno == ESRCH)
+		return 1; /* the guest already ended, before its first hypercall */
 	if (vm->listener < 0) {
 		log_error("cannot take the guest's seccomp listener (%s)", strerror(errno));
 		return -1;
@@ -364,22 +443,16 @@ static void proc_print_stats(struct proc_vm *vm, const struct run_config *cfg)
 
 int proc_run(const struct run_config *cfg, const struct image *img, const uint8_t *file)
 {
-	struct proc_vm vm = {.memfd = -1, .pidfd = -1, .listener = -1, .sigfd = -1};
+	/* Static, not on the stack: zeroing it would fault in pages the run never uses. */
+	static struct proc_vm vm;
 	char err[256];
 	int status = MICA_EXIT_FAILURE;
 
+	vm.memfd = vm.loader_fd = vm.pidfd = vm.listener = vm.sigfd = -1;
 	vm.g.echo_offered = (img->note.devices & MICA_DEV_ECHO) != 0;
 	pvclock_start(&vm.g, cfg->start_tsc, cfg->start_ns);
-	if (proc_map_guest(&vm, cfg, img, file) != 0)
-		goto out;
-	if (start_info_build(&vm.g, cfg->argc, cfg->argv, cfg->start_ns, err, sizeof(err)) != 0) {
-		log_error("%s: %s", cfg->image_path, err);
-		goto out;
-	}
-	proc_fill_hcpage(&vm, img);
-	pvclock_update(&vm.g);
 
-	/* Signals become events of the loop; the guest inherits them blocked and cannot unblock. */
+	/* Signals become events of the loop; the guest inherits them blocked. */
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -389,26 +462,38 @@ int proc_run(const struct run_config *cfg, const struct image *img, const uint8_
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	vm.sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
 
-	pid_t monitor = getpid();
-	vm.pid = (pid_t)syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, NULL, &vm.pidfd, NULL, 0);
-	if (vm.pid < 0) {
-		vm.pid = 0;
-		log_error("cannot create the guest process (%s)", strerror(errno));
+	if (proc_create_memory(&vm, cfg->mem) != 0 || proc_spawn(&vm) != 0)
+		goto out;
+	if (proc_map_guest(&vm, img, file) != 0)
+		goto out;
+	if (start_info_build(&vm.g, cfg->argc, cfg->argv, cfg->start_ns, err, sizeof(err)) != 0) {
+		log_error("%s: %s", cfg->image_path, err);
 		goto out;
 	}
-	if (vm.pid == 0)
-		proc_child(&vm, img, monitor);
+	proc_fill_hcpage(&vm, img);
+	pvclock_update(&vm.g);
+	proc_go(&vm);
 
-	if (proc_handshake(&vm) != 0)
-		goto out;
-	status = proc_loop(&vm, cfg);
+	switch (proc_handshake(&vm)) {
+	case 0:
+		status = proc_loop(&vm, cfg);
+		break;
+	case 1:
+		status = proc_guest_died(&vm);
+		break;
+	default:
+		break;
+	}
 out:
-	if (vm.pid > 0)
-		syscall(SYS_pidfd_send_signal, vm.pidfd, SIGKILL, NULL, 0);
 	if (vm.g.console)
 		console_drain(&vm.g);
+	if (vm.pid > 0) {
+		/* Reaped here: an orphan would be left to an init that may never reap it. */
+		siginfo_t si;
+		syscall(SYS_pidfd_send_signal, vm.pidfd, SIGKILL, NULL, 0);
+		proc_reap(&vm, &si, 0);
+	}
 	if (cfg->stats && vm.g.ext)
 		proc_print_stats(&vm, cfg);
-	/* The killed guest is reaped by whoever inherits it; mica does not wait on its teardown. */
 	return status;
 }

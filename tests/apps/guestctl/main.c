@@ -1,0 +1,52 @@
+/* Test guest that ends the way its arguments say: status, crash, fault, reboot, spin, sleep. */
+#include <mica/plat.h>
+#include <mica/print.h>
+#include <mica/string.h>
+#include <mica/hypercall.h>
+#include <xen/sched.h>
+
+static int guestctl_usage(void)
+{
+	printf("usage: guestctl status N | crash | reboot | segv | ud2 | divide | spin | sleep MS\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return guestctl_usage();
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "status") == 0 && argc == 3)
+		return (int)strtol(argv[2], 0, 0);
+	if (strcmp(cmd, "crash") == 0)
+		plat_crash("guestctl: crashing on purpose\n");
+	if (strcmp(cmd, "reboot") == 0) {
+		struct sched_shutdown op = {.reason = SHUTDOWN_reboot};
+		HYPERVISOR_sched_op(SCHEDOP_shutdown, &op);
+	}
+	if (strcmp(cmd, "segv") == 0) {
+		volatile uintptr_t unmapped = 8; /* below the hypercall page: nothing is there */
+		return *(volatile int *)unmapped;
+	}
+	if (strcmp(cmd, "ud2") == 0)
+		__asm__ __volatile__("ud2");
+	if (strcmp(cmd, "divide") == 0) {
+		/* In assembly: the compiler may fold a C division by zero away. */
+		__asm__ __volatile__("xor %%ecx, %%ecx; mov $1, %%eax; cltd; idivl %%ecx" ::: "eax", "ecx", "edx");
+	}
+	if (strcmp(cmd, "spin") == 0) {
+		printf("guestctl: spinning\n");
+		for (;;)
+			__asm__ __volatile__("pause");
+	}
+	if (strcmp(cmd, "sleep") == 0 && argc == 3) {
+		uint64_t ms = strtoul(argv[2], 0, 0), start = plat_time_ns();
+		uint64_t deadline = start + ms * 1000000ULL;
+		while (plat_time_ns() < deadline)
+			plat_block(deadline);
+		printf("guestctl: slept %llu us for %llu ms\n",
+		       (unsigned long long)((plat_time_ns() - start) / 1000), (unsigned long long)ms);
+		return 0;
+	}
+	return guestctl_usage();
+}
