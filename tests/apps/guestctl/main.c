@@ -1,4 +1,6 @@
 /* Test guest that ends the way its arguments say: status, crash, fault, reboot, spin, sleep. */
+#include <mica/abi.h>
+#include <mica/evtchn.h>
 #include <mica/plat.h>
 #include <mica/print.h>
 #include <mica/string.h>
@@ -7,7 +9,8 @@
 
 static int guestctl_usage(void)
 {
-	printf("usage: guestctl status N | crash | reboot | segv | ud2 | divide | spin | sleep MS\n");
+	printf("usage: guestctl status N | crash | reboot | segv | ud2 | divide | spin | sleep MS | "
+	       "print LINES | bindecho | int80\n");
 	return 2;
 }
 
@@ -46,6 +49,20 @@ int main(int argc, char **argv)
 			plat_block(deadline);
 		printf("guestctl: slept %llu us for %llu ms\n",
 		       (unsigned long long)((plat_time_ns() - start) / 1000), (unsigned long long)ms);
+		return 0;
+	}
+	if (strcmp(cmd, "print") == 0 && argc == 3) {
+		unsigned long lines = strtoul(argv[2], 0, 0);
+		for (unsigned long i = 1; i <= lines; i++)
+			printf("line %lu of %lu: the console ring must carry every byte of this\n", i, lines);
+		return 0;
+	}
+	if (strcmp(cmd, "int80") == 0)
+		__asm__ __volatile__("mov $1, %%eax; xor %%ebx, %%ebx; int $0x80" ::: "eax", "ebx", "memory");
+	if (strcmp(cmd, "bindecho") == 0) {
+		evtchn_port_t port;
+		printf("guestctl: bind echo: %d\n",
+		       evtchn_bind_interdomain(MICA_DOMID_BACKEND, MICA_DOM0_ECHO_PORT, &port));
 		return 0;
 	}
 	return guestctl_usage();
