@@ -95,7 +95,7 @@ GUEST_CFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mno-red-zone -mcmod
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-common \
 	-ffunction-sections -fdata-sections -Os -g -Wall -Wextra -Werror \
 	-nostdinc -isystem $(shell gcc -print-file-name=include) \
-	-D__XEN_INTERFACE_VERSION__=0x00040e00 -include $(AUTOHEADER)
+	-D__XEN_INTERFACE_VERSION__=0x00040e00 -include $(AUTOHEADER) -fmacro-prefix-map=$(srctree)/=
 GUEST_ASFLAGS := -D__ASSEMBLY__
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
 	-Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -Wl,-z,norelro

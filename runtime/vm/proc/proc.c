@@ -107,6 +107,18 @@ static void proc_populate(void *addr, size_t len)
 	madvise(addr, len, MADV_POPULATE_WRITE);
 }
 
+/* End of the file-backed part of the image: what mica writes; bss is left to demand faults. */
+static uint64_t proc_filled_end(const struct image *img)
+{
+	uint64_t end = img->lowest;
+	for (unsigned int i = 0; i < img->nsegments; i++) {
+		uint64_t e = (img->seg[i].vaddr + img->seg[i].filesz + MICA_PAGE_SIZE - 1) & ~(MICA_PAGE_SIZE - 1);
+		if (img->seg[i].filesz && e > end)
+			end = e;
+	}
+	return end;
+}
+
 static int proc_map_guest(struct proc_vm *vm, const struct image *img, const uint8_t *file)
 {
 	vm->map = mmap(NULL, vm->map_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->memfd, 0);
@@ -117,7 +129,8 @@ static int proc_map_guest(struct proc_vm *vm, const struct image *img, const uin
 		return -1;
 	}
 	vm->g.ram = vm->map;
-	proc_populate(guest_ptr(&vm->g, img->lowest, img->highest - img->lowest), img->highest - img->lowest);
+	uint64_t filled = proc_filled_end(img) - img->lowest;
+	proc_populate(guest_ptr(&vm->g, img->lowest, filled), filled);
 	proc_populate(vm->map + vm->g.ram_size - START_INFO_RESERVED, START_INFO_RESERVED + MICA_PAGE_SIZE);
 	for (unsigned int i = 0; i < img->nsegments; i++) {
 		const struct image_segment *s = &img->seg[i];
@@ -140,7 +153,7 @@ static void proc_fill_hcpage(struct proc_vm *vm, const struct image *img)
 	uint64_t ram_end = MICA_RAM_BASE + vm->g.ram_size;
 
 	*p = (struct hcpage_params){
-		.populate = {{img->lowest, img->highest - img->lowest},
+		.populate = {{img->lowest, proc_filled_end(img) - img->lowest},
 			     {ram_end - START_INFO_RESERVED, START_INFO_RESERVED}},
 		.unmap = {{0, MICA_PROC_HCPAGE},
 			  {MICA_PROC_HCPAGE + MICA_PAGE_SIZE, MICA_RAM_BASE - MICA_PROC_HCPAGE - MICA_PAGE_SIZE},
@@ -485,12 +498,14 @@ int proc_run(const struct run_config *cfg, const struct image *img, const uint8_
 		break;
 	}
 out:
+	/* Killed first so its teardown overlaps the console drain; reaped last, since an orphan
+	 * would be left to an init that may never reap it. */
+	if (vm.pid > 0)
+		syscall(SYS_pidfd_send_signal, vm.pidfd, SIGKILL, NULL, 0);
 	if (vm.g.console)
 		console_drain(&vm.g);
 	if (vm.pid > 0) {
-		/* Reaped here: an orphan would be left to an init that may never reap it. */
 		siginfo_t si;
-		syscall(SYS_pidfd_send_signal, vm.pidfd, SIGKILL, NULL, 0);
 		proc_reap(&vm, &si, 0);
 	}
 	if (cfg->stats && vm.g.ext)
