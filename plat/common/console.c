@@ -10,6 +10,24 @@ void xen_console_init(struct xencons_interface *ring, evtchn_port_t port)
 {
 	console_ring = ring;
 	console_port = port;
+	/* Unmasked so that input, or room freed in a full ring, wakes a blocked guest. */
+	evtchn_unmask(port);
+}
+
+size_t plat_console_read(char *buf, size_t len)
+{
+	struct xencons_interface *r = console_ring;
+	XENCONS_RING_IDX cons = r->in_cons, prod = r->in_prod;
+	cpu_mb();
+	size_t avail = prod - cons;
+	if (avail > sizeof(r->in))
+		avail = 0; /* indices from a confused backend: take nothing rather than garbage */
+	size_t n = len < avail ? len : avail;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = r->in[MASK_XENCONS_IDX(cons + i, r->in)];
+	cpu_mb();
+	r->in_cons = cons + (XENCONS_RING_IDX)n;
+	return n;
 }
 
 void plat_console_write(const char *buf, size_t len)

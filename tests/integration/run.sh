@@ -102,3 +102,15 @@ signal_stops_guest() {
 
 test_sigterm_stops_guest() { signal_stops_guest TERM 143; }
 test_sigint_stops_guest() { signal_stops_guest INT 130; }
+
+test_stdin_reaches_guest_console() {
+	local big
+	printf 'hello' >"$T/in"
+	assert_exit 0 "$MICA" run "$(image guestctl)" read 5 <"$T/in"
+	assert_file_contains "$T/out" "guestctl: read 5 bytes: 'hello'"
+	# More than the 1 KiB input ring: mica must wait for the guest to make room.
+	big=$(head -c 3000 /dev/zero | tr '\0' z)
+	printf '%s' "$big" >"$T/in"
+	assert_exit 0 "$MICA" run "$(image guestctl)" read 3000 <"$T/in"
+	assert_file_contains "$T/out" "guestctl: read 3000 bytes: '$big'"
+}

@@ -10,7 +10,7 @@
 static int guestctl_usage(void)
 {
 	printf("usage: guestctl status N | crash | reboot | segv | ud2 | divide | spin | sleep MS | "
-	       "print LINES | bindecho | int80\n");
+	       "print LINES | bindecho | int80 | read BYTES\n");
 	return 2;
 }
 
@@ -55,6 +55,20 @@ int main(int argc, char **argv)
 		unsigned long lines = strtoul(argv[2], 0, 0);
 		for (unsigned long i = 1; i <= lines; i++)
 			printf("line %lu of %lu: the console ring must carry every byte of this\n", i, lines);
+		return 0;
+	}
+	if (strcmp(cmd, "read") == 0 && argc == 3) {
+		static char in[4096];
+		size_t want = strtoul(argv[2], 0, 0), got = 0;
+		if (want > sizeof(in))
+			return guestctl_usage();
+		while (got < want) {
+			size_t n = plat_console_read(in + got, want - got);
+			got += n;
+			if (n == 0)
+				plat_block(UINT64_MAX);
+		}
+		printf("guestctl: read %zu bytes: '%.*s'\n", got, (int)got, in);
 		return 0;
 	}
 	if (strcmp(cmd, "int80") == 0)

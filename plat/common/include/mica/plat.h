@@ -8,6 +8,9 @@
 /* Writes all of buf to the guest console, waiting for the backend when the ring is full. */
 void plat_console_write(const char *buf, size_t len);
 
+/* Takes up to len bytes the console has received, without waiting; returns how many. */
+size_t plat_console_read(char *buf, size_t len);
+
 /* Monotonic system time in nanoseconds (Xen system time, from pvclock). */
 uint64_t plat_time_ns(void);
 

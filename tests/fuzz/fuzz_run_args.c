@@ -1,0 +1,31 @@
+/* fuzz-sources: runtime/cli/run_args.c runtime/image/size.c */
+/* libFuzzer harness: `mica run` argument parsing on arbitrary argument vectors (NUL-separated input). */
+#include <stdlib.h>
+#include <string.h>
+#include "cli/run_args.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf = malloc(size + 1);
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	char *argv[64];
+	int argc = 0;
+	argv[argc++] = "run";
+	for (char *s = buf; s < buf + size + 1 && argc < 63; s += strlen(s) + 1)
+		argv[argc++] = s;
+	argv[argc] = NULL;
+	struct run_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	char err[256];
+	if (run_args_parse(argc, argv, &cfg, err, sizeof(err)) == RUN_ARGS_OK) {
+		/* The guest's argv must stay inside ours, the image be named, the memory sane. */
+		if (cfg.argc < 1 || cfg.argv + cfg.argc != argv + argc || !cfg.image_path ||
+		    cfg.mem % 4096 || cfg.mem == 0 || cfg.mem > RUN_MAX_MEM)
+			abort();
+	} else if (!memchr(err, '\0', sizeof(err))) {
+		abort();
+	}
+	free(buf);
+	return 0;
+}
