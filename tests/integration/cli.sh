@@ -30,5 +30,5 @@ test_inspect_shows_notes_and_layout() {
 
 test_inspect_rejects_non_image() {
 	assert_exit 125 "$MICA" inspect /bin/true
-	assert_contains "$(cat "$T/err")" "no Mica note"
+	assert_contains "$(cat "$T/err")" "/bin/true: not an executable"
 }

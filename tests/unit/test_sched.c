@@ -1,5 +1,5 @@
 /* unit-sources: arch/x86_64/switch.S lib/sched/sched.c lib/sched/waitq.c lib/alloc/page.c lib/alloc/heap.c lib/alloc/init.c lib/core/panic.c lib/core/console.c lib/core/format.c lib/core/string.c */
-/* unit-cflags: -I lib/sched/include -Dsched_yield=mica_sched_yield -Dmalloc=mica_malloc -Dfree=mica_free -Dcalloc=mica_calloc -Drealloc=mica_realloc -Daligned_alloc=mica_aligned_alloc -Dprintf=mica_printf -Dvprintf=mica_vprintf -Dsnprintf=mica_snprintf -Dvsnprintf=mica_vsnprintf -Dputs=mica_puts -Dputchar=mica_putchar -Dstrlen=mica_strlen -Dstrnlen=mica_strnlen -Dstrcmp=mica_strcmp -Dstrncmp=mica_strncmp -Dstrchr=mica_strchr -Dmemchr=mica_memchr */
+/* unit-cflags: -Dsched_yield=mica_sched_yield -Dmalloc=mica_malloc -Dfree=mica_free -Dcalloc=mica_calloc -Drealloc=mica_realloc -Daligned_alloc=mica_aligned_alloc -Dprintf=mica_printf -Dvprintf=mica_vprintf -Dsnprintf=mica_snprintf -Dvsnprintf=mica_vsnprintf -Dputs=mica_puts -Dputchar=mica_putchar -Dstrlen=mica_strlen -Dstrnlen=mica_strnlen -Dstrcmp=mica_strcmp -Dstrncmp=mica_strncmp -Dstrchr=mica_strchr -Dmemchr=mica_memchr */
 /*
  * Host test of the context switch and lib/sched: real stack switching on the host CPU, with the
  * platform replaced by a fake clock and a fake event channel whose handler runs from

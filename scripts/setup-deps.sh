@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Mica needs to build, run, test and benchmark; silent when all are present.
+set -euo pipefail
+
+# One list for everything; later features append here.
+packages=(
+	make gcc libc6-dev binutils          # host and guest toolchain (strip, readelf, size)
+	kconfig-frontends-nox                # kconfig-conf, kconfig-mconf
+	libxen-dev                           # Xen public headers shared by guests and the runtime
+	musl-tools                           # musl-gcc: the static mica runtime, and the bench baseline
+	clang libclang-rt-14-dev             # libFuzzer and the sanitizers
+	procps                               # pgrep, ps: integration tests look for leftover processes
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[[ $status == "install ok installed" ]] || missing+=("$p")
+done
+((${#missing[@]} == 0)) && exit 0
+
+if ((EUID != 0)); then
+	echo "deps: missing ${missing[*]}; run: sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+	exit 1
+fi
+
+echo "deps: installing ${missing[*]}"
+# apt is chatty: keep its output out of the way unless it fails.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"; } \
+	>"$log" 2>&1 </dev/null; then
+	cat "$log" >&2
+	echo "deps: apt-get failed installing ${missing[*]}" >&2
+	exit 1
+fi

@@ -1,0 +1,93 @@
+# Assertion helpers for integration tests; tests/run sources this file before each tests/integration/*.sh.
+# shellcheck shell=bash
+#
+# An integration file only defines functions named test_*. tests/run calls each in its own bash under
+# `set -eEuo pipefail` with a 60 s timeout, so the first failing assertion (or any failing command)
+# ends the test. The environment has $MICA (the runtime), $IMAGES (guest images), $SRC (the repo)
+# and $T (a scratch directory, fresh for each test and removed after it). Example:
+#
+#   test_helloworld_greets() {
+#       assert_exit 0 "$MICA" run "$(image helloworld)" -- a b
+#       assert_file_contains "$T/out" "Hello from Mica"
+#       assert_eq "arg 2: b" "$(tail -n 1 "$T/out")" "last line"
+#       assert_not_contains "$(cat "$T/err")" "panic"
+#   }
+#
+# Every message starts with "error: "; tests/run reports the first such line as the failure reason.
+# A test must wait for every mica it starts: one still alive when the test returns fails it.
+
+# _mica_say MESSAGE [LABEL VALUE]...: prints "error: MESSAGE" and the values, one-line ones
+# inline (quoted), longer ones as indented blocks. The assertions return 1 themselves, so the
+# ERR trap of tests/run names the test's line rather than one in here.
+_mica_say() {
+	local msg=$1 blocks=
+	shift
+	while (($# >= 2)); do
+		if [[ $2 == *$'\n'* ]]; then
+			msg+=" $1 (below)"
+			blocks+="  $1:"$'\n'"$(sed 's/^/    | /' <<<"$2")"$'\n'
+		else
+			msg+=" $1 '$2'"
+		fi
+		shift 2
+	done
+	printf 'error: %s\n%s' "$msg" "$blocks" >&2
+}
+
+# assert_eq EXPECTED ACTUAL [WHAT]
+assert_eq() {
+	[[ $1 == "$2" ]] && return 0
+	_mica_say "assert_eq${3:+ ($3)}:" expected "$1" got "$2"
+	return 1
+}
+
+# assert_contains HAYSTACK NEEDLE [WHAT]
+assert_contains() {
+	[[ $1 == *"$2"* ]] && return 0
+	_mica_say "assert_contains${3:+ ($3)}:" missing "$2" in "$1"
+	return 1
+}
+
+# assert_not_contains HAYSTACK NEEDLE [WHAT]
+assert_not_contains() {
+	[[ $1 != *"$2"* ]] && return 0
+	_mica_say "assert_not_contains${3:+ ($3)}:" unwanted "$2" in "$1"
+	return 1
+}
+
+# assert_exit CODE CMD [ARGS...]: runs CMD with stdout in $T/out and stderr in $T/err; its stdin is
+# the caller's (the runner gives tests /dev/null), so `assert_exit 0 cmd <file` feeds it.
+assert_exit() {
+	local want=$1 rc=0
+	shift
+	"$@" >"$T/out" 2>"$T/err" || rc=$?
+	((rc == want)) && return 0
+	printf 'error: assert_exit: expected status %s, got %s from: %s\n' "$want" "$rc" "$*" >&2
+	printf -- '--- stdout (last 20 lines)\n' >&2
+	tail -n 20 "$T/out" >&2
+	printf -- '--- stderr (last 20 lines)\n' >&2
+	tail -n 20 "$T/err" >&2
+	return 1
+}
+
+# assert_file_contains FILE NEEDLE
+assert_file_contains() {
+	if [[ ! -f $1 ]]; then
+		printf 'error: assert_file_contains: no file %s\n' "$1" >&2
+		return 1
+	fi
+	grep -qF -- "$2" "$1" && return 0
+	printf "error: assert_file_contains: '%s' not found in %s; its last 20 lines:\n" "$2" "$1" >&2
+	tail -n 20 "$1" | sed 's/^/    | /' >&2
+	return 1
+}
+
+# image NAME: the path of NAME's proc image, built by tests/run from apps/NAME or tests/apps/NAME.
+image() {
+	local path=$IMAGES/$1/$1_proc-x86_64
+	if [[ ! -f $path ]]; then
+		printf 'error: image %s was not built (no %s)\n' "$1" "$path" >&2
+		return 1
+	fi
+	printf '%s\n' "$path"
+}
