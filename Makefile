@@ -91,10 +91,17 @@ endif
 # ----------------------------------------------------------------------------------- guest images
 
 GUEST_CC := gcc
+# Upstream builds (libc) are cached here, shared by every O= that points at the same CACHE.
+CACHE ?= $(objtree)/cache
+GUEST_LIBC :=
+GUEST_LIBC_INCLUDES :=
+ifdef CONFIG_LIB_MUSL
+include $(srctree)/lib/musl/Build.mk
+endif
 GUEST_CFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mno-red-zone -mcmodel=small \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-common \
 	-ffunction-sections -fdata-sections -Os -g -Wall -Wextra -Werror \
-	-nostdinc -isystem $(shell gcc -print-file-name=include) \
+	-nostdinc $(GUEST_LIBC_INCLUDES) -isystem $(shell gcc -print-file-name=include) \
 	-D__XEN_INTERFACE_VERSION__=0x00040e00 -include $(AUTOHEADER) -fmacro-prefix-map=$(srctree)/=
 GUEST_ASFLAGS := -D__ASSEMBLY__
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
@@ -117,10 +124,19 @@ objs-$(1) := $$(addprefix $(objtree)/$(1)/,$$(obj-y))
 endef
 $(foreach d,$(common_dirs) $(addprefix plat/,$(plats)),$(eval $(call read_kbuild,$(d))))
 
-common_objs := $(foreach d,$(common_dirs),$(objs-$(d)))
+# Code built from upstream sources (an app's own Build.mk) joins the link as APP_EXTRA_OBJS.
+APP_EXTRA_OBJS :=
+UPSTREAM_CFLAGS = -std=gnu11 -O2 -g -fno-pic -fno-pie -mno-red-zone -mcmodel=small \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections -w \
+	-nostdinc $(GUEST_LIBC_INCLUDES) -isystem $(shell gcc -print-file-name=include)
+ifneq ($(APP_DIR),)
+-include $(srctree)/$(APP_DIR)/Build.mk
+endif
+
+common_objs := $(foreach d,$(common_dirs),$(objs-$(d))) $(APP_EXTRA_OBJS)
 GUEST_INCLUDES := -I$(srctree)/arch/x86_64/include -I$(srctree)/plat/common/include \
 	$(foreach d,$(common_dirs),$(if $(wildcard $(srctree)/$(d)/include),-I$(srctree)/$(d)/include)) \
-	-I$(objtree)/host-include/xen-only
+	-I$(objtree)/host-include/xen-only -I$(objtree)/include
 
 IMAGES := $(foreach p,$(plats),$(objtree)/$(APP_NAME)_$(p)-x86_64)
 
@@ -130,21 +146,28 @@ images: $(IMAGES)
 # Platform notes need to know which devices the app selected.
 NOTE_DEFS = -DMICA_APP_NAME='"$(APP_NAME)"'
 
-$(objtree)/%.o: $(srctree)/%.c $(AUTOHEADER) | $(objtree)/host-include/xen-only/xen
+# Names for the guest's "unimplemented syscall" lines, from the kernel's UAPI header.
+GENERATED := $(objtree)/include/generated/syscall_names.h
+$(GENERATED): $(srctree)/scripts/gen-syscall-names.sh
+	$(msg) GEN include/generated/syscall_names.h
+	$(Q)mkdir -p $(@D) && $< --guest > $@.tmp && mv $@.tmp $@
+
+$(objtree)/%.o: $(srctree)/%.c $(AUTOHEADER) $(GENERATED) | $(objtree)/host-include/xen-only/xen $(GUEST_LIBC)
 	$(msg) CC $*.o
 	$(Q)mkdir -p $(@D)
 	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_INCLUDES) $(NOTE_DEFS) -MMD -MP -c $< -o $@
 
-$(objtree)/%.o: $(srctree)/%.S $(AUTOHEADER) | $(objtree)/host-include/xen-only/xen
+$(objtree)/%.o: $(srctree)/%.S $(AUTOHEADER) | $(objtree)/host-include/xen-only/xen $(GUEST_LIBC)
 	$(msg) AS $*.o
 	$(Q)mkdir -p $(@D)
 	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_ASFLAGS) $(GUEST_INCLUDES) $(NOTE_DEFS) -MMD -MP -c $< -o $@
 
 # One image per platform: common objects plus that platform's, linked by its linker script.
 define image_rule
-$(objtree)/$(APP_NAME)_$(1)-x86_64.dbg: $(common_objs) $(objs-plat/$(1)) $(srctree)/plat/$(1)/link.lds
+$(objtree)/$(APP_NAME)_$(1)-x86_64.dbg: $(common_objs) $(objs-plat/$(1)) $(srctree)/plat/$(1)/link.lds $(GUEST_LIBC)
 	$$(msg) LD $$(notdir $$@)
-	$$(Q)$(GUEST_CC) $(GUEST_LDFLAGS) -T $(srctree)/plat/$(1)/link.lds -o $$@ $(common_objs) $(objs-plat/$(1)) -lgcc
+	$$(Q)$(GUEST_CC) $(GUEST_LDFLAGS) -T $(srctree)/plat/$(1)/link.lds -o $$@ $(common_objs) $(objs-plat/$(1)) \
+		$(GUEST_LIBC) -lgcc
 
 $(objtree)/$(APP_NAME)_$(1)-x86_64: $(objtree)/$(APP_NAME)_$(1)-x86_64.dbg
 	$$(msg) STRIP $$(notdir $$@)

@@ -10,14 +10,38 @@ packages=(
 	musl-tools                           # musl-gcc: the static mica runtime, and the bench baseline
 	clang libclang-rt-14-dev             # libFuzzer and the sanitizers
 	procps                               # pgrep, ps: integration tests look for leftover processes
+	dpkg-dev patch                       # dpkg-source unpacks, patch applies lib/*/patches to Debian sources
 )
+
+# Upstream sources (musl, lua, sqlite, newlib) come from Debian's source packages.
+deb_src=/etc/apt/sources.list.d/mica-deb-src.sources
+need_update=
+if ! grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	if ((EUID != 0)); then
+		echo "deps: apt has no deb-src entry; as root, run: $0" >&2
+		exit 1
+	fi
+	codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+	cat >"$deb_src" <<SRC
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: $codename $codename-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	echo "deps: added $deb_src"
+	need_update=1
+fi
 
 missing=()
 for p in "${packages[@]}"; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	[[ $status == "install ok installed" ]] || missing+=("$p")
 done
-((${#missing[@]} == 0)) && exit 0
+if ((${#missing[@]} == 0)); then
+	[[ -z $need_update ]] || apt-get update -qq >/dev/null
+	exit 0
+fi
 
 if ((EUID != 0)); then
 	echo "deps: missing ${missing[*]}; run: sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2

@@ -211,28 +211,28 @@ static size_t heap_usable(const struct heap_page *pg)
 	return pg->kind == HEAP_SLAB ? heap_class_size[pg->cls] : (size_t)pg->npages * ALLOC_PAGE_SIZE;
 }
 
-void *malloc(size_t size)
+void *heap_alloc(size_t size)
 {
 	if (size <= HEAP_SMALL_MAX)
 		return heap_small_alloc(heap_class(size, HEAP_MIN_ALIGN));
 	return heap_large_alloc(size, ALLOC_PAGE_SIZE);
 }
 
-void *aligned_alloc(size_t align, size_t size)
+void *heap_aligned_alloc(size_t align, size_t size)
 {
 	if (align == 0 || (align & (align - 1)) != 0)
 		return NULL;
-	/* Like malloc(0), a distinct block; a large one of zero pages would be no block at all. */
+	/* Like heap_alloc(0), a distinct block; a large one of zero pages would be no block at all. */
 	if (size == 0)
 		size = 1;
 	if (align <= HEAP_MIN_ALIGN)
-		return malloc(size);
+		return heap_alloc(size);
 	if (size <= HEAP_SMALL_MAX && align <= HEAP_SMALL_MAX)
 		return heap_small_alloc(heap_class(size, align));
 	return heap_large_alloc(size, align > ALLOC_PAGE_SIZE ? align : ALLOC_PAGE_SIZE);
 }
 
-void free(void *p)
+void heap_free(void *p)
 {
 	if (p == NULL)
 		return;
@@ -246,25 +246,25 @@ void free(void *p)
 	}
 }
 
-void *calloc(size_t n, size_t size)
+void *heap_calloc(size_t n, size_t size)
 {
 	size_t total;
 	void *p;
 
 	if (__builtin_mul_overflow(n, size, &total))
 		return NULL;
-	p = malloc(total);
+	p = heap_alloc(total);
 	if (p != NULL)
 		memset(p, 0, total);
 	return p;
 }
 
-void *realloc(void *p, size_t size)
+void *heap_realloc(void *p, size_t size)
 {
 	if (p == NULL)
-		return malloc(size);
+		return heap_alloc(size);
 	if (size == 0) {
-		free(p);
+		heap_free(p);
 		return NULL;
 	}
 	struct heap_page *pg = heap_block(p, "realloc");
@@ -280,10 +280,10 @@ void *realloc(void *p, size_t size)
 		return p;
 	}
 
-	void *q = malloc(size);
+	void *q = heap_alloc(size);
 	if (q == NULL)
 		return NULL;
 	memcpy(q, p, size < old ? size : old);
-	free(p);
+	heap_free(p);
 	return q;
 }

@@ -1,7 +1,7 @@
-/* printf, puts and putchar on the platform console, written in chunks rather than per character. */
+/* kprintf on the platform console, written in chunks rather than per character. */
+#include <arch/string.h>
+#include <mica/kprint.h>
 #include <mica/plat.h>
-#include <mica/print.h>
-#include <mica/string.h>
 #include "format.h"
 
 struct console_buf {
@@ -26,7 +26,7 @@ static void console_emit(void *ctx, const char *s, size_t n)
 	c->len += n;
 }
 
-int vprintf(const char *fmt, va_list ap)
+int kvprintf(const char *fmt, va_list ap)
 {
 	struct console_buf c;
 	int r;
@@ -38,30 +38,13 @@ int vprintf(const char *fmt, va_list ap)
 	return r;
 }
 
-int printf(const char *fmt, ...)
+int kprintf(const char *fmt, ...)
 {
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
-	r = vprintf(fmt, ap);
+	r = kvprintf(fmt, ap);
 	va_end(ap);
 	return r;
-}
-
-int puts(const char *s)
-{
-	size_t n = strlen(s);
-
-	plat_console_write(s, n);
-	plat_console_write("\n", 1);
-	return n < __INT_MAX__ ? (int)n + 1 : __INT_MAX__;
-}
-
-int putchar(int c)
-{
-	char ch = (char)c;
-
-	plat_console_write(&ch, 1);
-	return (unsigned char)ch;
 }

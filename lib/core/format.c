@@ -1,9 +1,18 @@
 /* printf-style formatting into any sink, and snprintf on top of it. */
 #include <stdbool.h>
 #include <stdint.h>
-#include <mica/print.h>
-#include <mica/string.h>
+#include <arch/string.h>
+#include <mica/kprint.h>
 #include "format.h"
+
+/* Length of s, at most max: the library may sit under any libc, so it has its own. */
+static size_t fmt_strnlen(const char *s, size_t max)
+{
+	size_t n = 0;
+	while (n < max && s[n])
+		n++;
+	return n;
+}
 
 enum {
 	FMT_LEFT = 1 << 0,
@@ -98,7 +107,7 @@ static void fmt_integer(struct fmt_out *o, const struct fmt_spec *sp, uintmax_t 
 	else if ((sp->flags & FMT_ALT) && base == 8 && zeros == 0)
 		zeros = 1; /* # on octal forces a leading zero, but never adds a second one */
 
-	size_t plen = strlen(prefix);
+	size_t plen = fmt_strnlen(prefix, (size_t)-1);
 	len = plen + zeros + nd;
 	pad = sp->width > len ? sp->width - len : 0;
 
@@ -300,7 +309,7 @@ int core_vformat(core_emit_t emit, void *ctx, const char *fmt, va_list ap)
 			const char *s = va_arg(args, const char *);
 			if (s == NULL)
 				s = "(null)";
-			fmt_text(&o, &sp, s, sp.prec < 0 ? strlen(s) : strnlen(s, (size_t)sp.prec));
+			fmt_text(&o, &sp, s, fmt_strnlen(s, sp.prec < 0 ? (size_t)-1 : (size_t)sp.prec));
 			break;
 		}
 		case 'c': {
@@ -344,7 +353,7 @@ static void fmt_buf_emit(void *ctx, const char *s, size_t n)
 	b->len += n;
 }
 
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
 	struct fmt_buf b = {buf, size, 0};
 	int r = core_vformat(fmt_buf_emit, &b, fmt, ap);
@@ -354,13 +363,13 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 	return r;
 }
 
-int snprintf(char *buf, size_t size, const char *fmt, ...)
+int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
-	r = vsnprintf(buf, size, fmt, ap);
+	r = kvsnprintf(buf, size, fmt, ap);
 	va_end(ap);
 	return r;
 }

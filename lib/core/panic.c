@@ -2,7 +2,7 @@
 #include <stdbool.h>
 #include <mica/panic.h>
 #include <mica/plat.h>
-#include <mica/print.h>
+#include <mica/kprint.h>
 
 _Noreturn void panic(const char *fmt, ...)
 {
@@ -12,11 +12,11 @@ _Noreturn void panic(const char *fmt, ...)
 	/* A panic raised while printing a panic would otherwise recurse until the stack is gone. */
 	if (!panicking) {
 		panicking = true;
-		printf("panic: ");
+		kprintf("panic: ");
 		va_start(ap, fmt);
-		vprintf(fmt, ap);
+		kvprintf(fmt, ap);
 		va_end(ap);
-		putchar('\n');
+		kprintf("\n");
 	}
 	plat_crash(NULL);
 }

@@ -11,7 +11,7 @@
 enum sched_state {
 	SCHED_RUNNING,
 	SCHED_RUNNABLE, /* on the run queue */
-	SCHED_BLOCKED,  /* in sched_block, until sched_wake */
+	SCHED_BLOCKED,  /* in sched_block, until sched_wake; in sched_block_until, also on the sleep list */
 	SCHED_SLEEPING, /* on the sleep list, until its deadline */
 	SCHED_WAITING,  /* on a wait queue, until woken through it */
 	SCHED_EXITED,   /* on the dead list, until the next thread to run frees it */
@@ -20,13 +20,16 @@ enum sched_state {
 struct sched_thread {
 	struct arch_context ctx;
 	struct sched_thread *next; /* on the one list its state puts it on */
-	uint64_t deadline;         /* SLEEPING */
+	uint64_t deadline;         /* SLEEPING, or BLOCKED with timed set */
 	void (*fn)(void *);
 	void *arg;
 	void *stack; /* NULL for main, which runs on the boot stack */
 	size_t stack_pages;
 	enum sched_state state;
 	bool wake_pending; /* a sched_wake that came while not in sched_block */
+	bool timed;        /* BLOCKED in sched_block_until, so also on the sleep list */
+	bool timed_out;    /* the last sched_block_until ended at its deadline */
+	uintptr_t tls;     /* FS base while this thread runs */
 	char name[16];
 };
 

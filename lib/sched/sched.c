@@ -12,7 +12,8 @@
 #define SCHED_STACK_CANARY 0x5ca1ab1e0ddba11ULL
 
 static struct sched_thread sched_main;
-static struct sched_thread *sched_cur;
+/* Set before sched_init so that the boot context can record its TLS from the first instruction. */
+static struct sched_thread *sched_cur = &sched_main;
 static struct sched_thread *sched_runq_head, *sched_runq_tail;
 static struct sched_thread *sched_sleepers; /* by deadline, earliest first */
 static struct sched_thread *sched_dead;
@@ -79,6 +80,10 @@ static struct sched_thread *sched_pick(void)
 		while (sched_sleepers != NULL && sched_sleepers->deadline <= now) {
 			t = sched_sleepers;
 			sched_sleepers = t->next;
+			if (t->timed) {
+				t->timed = false;
+				t->timed_out = true;
+			}
 			sched_make_runnable(t);
 		}
 	}
@@ -100,7 +105,7 @@ static void sched_reap(void)
 		sched_dead = t->next;
 		if (t != &sched_main) {
 			page_free(t->stack, t->stack_pages);
-			free(t);
+			heap_free(t);
 		}
 	}
 }
@@ -122,6 +127,8 @@ void sched_switch(enum sched_state state)
 
 	if (next != prev) {
 		sched_cur = next;
+		if (next->tls != prev->tls)
+			plat_set_tls(next->tls);
 		arch_context_switch(&prev->ctx, &next->ctx);
 	}
 	sched_reap();
@@ -129,17 +136,23 @@ void sched_switch(enum sched_state state)
 
 void sched_yield(void) { sched_switch(SCHED_RUNNABLE); }
 
-void sched_sleep_ns(uint64_t ns)
+static void sched_sleepers_add(struct sched_thread *t, uint64_t deadline)
 {
-	struct sched_thread *t = sched_cur, **link = &sched_sleepers;
-	uint64_t now = plat_time_ns();
+	struct sched_thread **link = &sched_sleepers;
 
-	t->deadline = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
+	t->deadline = deadline;
 	/* After equal deadlines, so that sleepers due together wake in the order they slept. */
 	while (*link != NULL && (*link)->deadline <= t->deadline)
 		link = &(*link)->next;
 	t->next = *link;
 	*link = t;
+}
+
+void sched_sleep_ns(uint64_t ns)
+{
+	uint64_t now = plat_time_ns();
+
+	sched_sleepers_add(sched_cur, ns > UINT64_MAX - now ? UINT64_MAX : now + ns);
 	sched_switch(SCHED_SLEEPING);
 }
 
@@ -154,13 +167,45 @@ void sched_block(void)
 	sched_switch(SCHED_BLOCKED);
 }
 
+bool sched_block_until(uint64_t deadline_ns)
+{
+	struct sched_thread *t = sched_cur;
+
+	if (t->wake_pending) {
+		t->wake_pending = false;
+		return true;
+	}
+	t->timed = true;
+	t->timed_out = false;
+	sched_sleepers_add(t, deadline_ns);
+	sched_switch(SCHED_BLOCKED);
+	return !t->timed_out;
+}
+
 void sched_wake(struct sched_thread *t)
 {
-	if (t->state == SCHED_BLOCKED)
+	if (t->state == SCHED_BLOCKED) {
+		if (t->timed) {
+			struct sched_thread **link = &sched_sleepers;
+			while (*link != t)
+				link = &(*link)->next;
+			*link = t->next;
+			t->timed = false;
+		}
 		sched_make_runnable(t);
-	else if (t->state != SCHED_EXITED)
+	} else if (t->state != SCHED_EXITED) {
 		t->wake_pending = true;
+	}
 }
+
+void sched_set_tls(struct sched_thread *t, uintptr_t base)
+{
+	t->tls = base;
+	if (t == sched_cur)
+		plat_set_tls(base);
+}
+
+uintptr_t sched_tls(const struct sched_thread *t) { return t->tls; }
 
 _Noreturn void sched_thread_exit(void)
 {
@@ -182,9 +227,25 @@ static void sched_thread_start(void *arg)
 	sched_thread_exit();
 }
 
+/* A thread record with everything but its stack; NULL without memory. */
+static struct sched_thread *sched_thread_new(const char *name, void (*fn)(void *), void *arg)
+{
+	struct sched_thread *t = heap_alloc(sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	sched_set_name(t, name);
+	t->fn = fn;
+	t->arg = arg;
+	t->wake_pending = false;
+	t->timed = false;
+	t->tls = sched_cur->tls;
+	return t;
+}
+
 struct sched_thread *sched_thread_create(const char *name, void (*fn)(void *), void *arg, size_t stack_size)
 {
-	struct sched_thread *t = malloc(sizeof(*t));
+	struct sched_thread *t = sched_thread_new(name, fn, arg);
 
 	if (t == NULL)
 		return NULL;
@@ -193,15 +254,25 @@ struct sched_thread *sched_thread_create(const char *name, void (*fn)(void *), v
 	t->stack_pages = stack_size / ALLOC_PAGE_SIZE + (stack_size % ALLOC_PAGE_SIZE != 0);
 	t->stack = page_alloc(t->stack_pages);
 	if (t->stack == NULL) {
-		free(t);
+		heap_free(t);
 		return NULL;
 	}
 	*(uint64_t *)t->stack = SCHED_STACK_CANARY;
-	sched_set_name(t, name);
-	t->fn = fn;
-	t->arg = arg;
-	t->wake_pending = false;
 	arch_context_init(&t->ctx, (char *)t->stack + t->stack_pages * ALLOC_PAGE_SIZE, sched_thread_start, t);
+	sched_make_runnable(t);
+	return t;
+}
+
+struct sched_thread *sched_thread_create_on(const char *name, void (*fn)(void *), void *arg, void *stack_top)
+{
+	struct sched_thread *t = sched_thread_new(name, fn, arg);
+
+	if (t == NULL)
+		return NULL;
+	/* No stack of ours: nothing to check for overflow, and reaping frees only the record. */
+	t->stack = NULL;
+	t->stack_pages = 0;
+	arch_context_init(&t->ctx, stack_top, sched_thread_start, t);
 	sched_make_runnable(t);
 	return t;
 }

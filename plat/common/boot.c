@@ -4,9 +4,16 @@
 #include <mica/xen_boot.h>
 
 int main(int argc, char **argv);
+int mica_app_start(int argc, char **argv);
+
+/* A C library that must set itself up before main() (lib/musl) provides its own. */
+__attribute__((weak)) int mica_app_start(int argc, char **argv)
+{
+	return main(argc, argv);
+}
 
 shared_info_t *xen_shared_info;
-static struct plat_memregion boot_free_mem;
+static struct plat_memregion boot_free_mem, boot_initrd;
 
 /* The start info holds at most MAX_GUEST_CMDLINE bytes, so this bounds argv as well. */
 #define BOOT_MAX_ARGS (MAX_GUEST_CMDLINE / 2 + 1)
@@ -18,6 +25,11 @@ extern const struct mica_initcall __mica_init_start[], __mica_init_end[];
 struct plat_memregion plat_free_memory(void)
 {
 	return boot_free_mem;
+}
+
+struct plat_memregion plat_initrd(void)
+{
+	return boot_initrd;
 }
 
 /* Splits at unescaped spaces; a backslash makes the next byte literal (the runtime escapes). */
@@ -63,11 +75,12 @@ void xen_boot(const struct xen_boot *boot)
 {
 	xen_shared_info = boot->shared_info;
 	boot_free_mem = boot->free_mem;
+	boot_initrd = boot->initrd;
 	xen_console_init(boot->console, boot->console_port);
 	boot_run_initcalls();
 
 	int argc = boot_split_cmdline(boot->cmdline);
 	if (boot->ext)
 		boot->ext->guest_main_ns = plat_time_ns();
-	plat_poweroff(main(argc, boot_argv));
+	plat_poweroff(mica_app_start(argc, boot_argv));
 }

@@ -22,6 +22,11 @@ void proc_start(start_info_t *si)
 	struct mica_start_ext *ext = (struct mica_start_ext *)((char *)si + MICA_START_EXT_OFFSET);
 	/* Everything the runtime placed in RAM sits above the image; the lowest of it bounds the heap. */
 	uintptr_t special = proc_min(proc_min((uintptr_t)si, (uintptr_t)si->shared_info), console);
+	struct plat_memregion initrd = {0, 0};
+	if (si->mod_len && si->mod_start >= (uintptr_t)_end && si->mod_start + si->mod_len <= special) {
+		initrd = (struct plat_memregion){si->mod_start, si->mod_start + si->mod_len};
+		special = si->mod_start & ~(MICA_PAGE_SIZE - 1);
+	}
 	struct xen_boot boot = {
 		.shared_info = (shared_info_t *)si->shared_info,
 		.console = (struct xencons_interface *)console,
@@ -29,6 +34,7 @@ void proc_start(start_info_t *si)
 		.cmdline = (const char *)si->cmd_line,
 		.free_mem = {.start = ((uintptr_t)_end + MICA_PAGE_SIZE - 1) & ~(MICA_PAGE_SIZE - 1),
 			     .end = special},
+		.initrd = initrd,
 		.ext = ext->magic == MICA_START_EXT_MAGIC ? ext : 0,
 	};
 	si->cmd_line[MAX_GUEST_CMDLINE - 1] = '\0';

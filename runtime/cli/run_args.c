@@ -14,6 +14,7 @@ const char run_args_usage[] =
 	"Options:\n"
 	"  --mem SIZE          guest RAM: bytes or K, M, G (default 64M, at most 64G)\n"
 	"  --timeout SECS      stop the guest after SECS seconds (decimals allowed)\n"
+	"  --initrd FILE       hand FILE (a cpio newc archive) to the guest as its initrd\n"
 	"  --backend proc|kvm  how to run it (default: the platform IMAGE was built for)\n"
 	"  --stats             print boot time and hypercall count to stderr at the end\n"
 	"  -h, --help          show this help\n"
@@ -76,6 +77,12 @@ enum run_args_result run_args_parse(int argc, char **argv, struct run_config *cf
 				snprintf(err, errlen, "--timeout '%s' is not a number of seconds above 0", v);
 				return RUN_ARGS_ERROR;
 			}
+		} else if ((v = run_args_value(argc, argv, &i, "--initrd", &missing))) {
+			if (!*v) {
+				snprintf(err, errlen, "--initrd needs a file name");
+				return RUN_ARGS_ERROR;
+			}
+			cfg->initrd_path = v;
 		} else if ((v = run_args_value(argc, argv, &i, "--backend", &missing))) {
 			if (strcmp(v, "proc") == 0)
 				cfg->backend = RUN_BACKEND_PROC;

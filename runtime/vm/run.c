@@ -15,31 +15,47 @@ static const char *run_backend_name(enum run_backend b)
 	return b == RUN_BACKEND_KVM ? "kvm" : "proc";
 }
 
-int run_image(const struct run_config *cfg)
+/* Maps a whole regular file read-only; what names it decides the wording of its errors. */
+static int run_map_file(const char *path, const char *what, struct run_blob *blob)
 {
-	const char *path = cfg->image_path;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		log_error("%s: cannot open: %s", path, strerror(errno));
-		return MICA_EXIT_FAILURE;
+		return -1;
 	}
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		log_error("%s: not a regular file", path);
 		close(fd);
-		return MICA_EXIT_FAILURE;
+		return -1;
 	}
 	if (st.st_size == 0) {
-		log_error("%s: empty file, not an image", path);
+		log_error("%s: empty file, not %s", path, what);
 		close(fd);
-		return MICA_EXIT_FAILURE;
+		return -1;
 	}
-	const uint8_t *file = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	void *data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
-	if (file == MAP_FAILED) {
+	if (data == MAP_FAILED) {
 		log_error("%s: cannot map: %s", path, strerror(errno));
+		return -1;
+	}
+	*blob = (struct run_blob){data, (uint64_t)st.st_size};
+	return 0;
+}
+
+int run_image(const struct run_config *cfg)
+{
+	const char *path = cfg->image_path;
+	struct run_blob image, initrd = {0};
+	if (run_map_file(path, "an image", &image) != 0)
+		return MICA_EXIT_FAILURE;
+	if (cfg->initrd_path && run_map_file(cfg->initrd_path, "an initrd", &initrd) != 0) {
+		munmap((void *)image.data, image.size);
 		return MICA_EXIT_FAILURE;
 	}
+	const uint8_t *file = image.data;
+	struct stat st = {.st_size = (off_t)image.size};
 
 	struct image img;
 	char err[256];
@@ -57,7 +73,8 @@ int run_image(const struct run_config *cfg)
 			  backend == RUN_BACKEND_KVM ? "KVM" : "PROC");
 		goto out;
 	}
-	if (image_check_fits(&img, cfg->mem, START_INFO_RESERVED, err, sizeof(err)) != 0) {
+	uint64_t initrd_pages = (initrd.size + MICA_PAGE_SIZE - 1) & ~(MICA_PAGE_SIZE - 1);
+	if (image_check_fits(&img, cfg->mem, START_INFO_RESERVED + initrd_pages, err, sizeof(err)) != 0) {
 		log_error("%s: %s", path, err);
 		goto out;
 	}
@@ -66,8 +83,10 @@ int run_image(const struct run_config *cfg)
 			  "with a proc image", path);
 		goto out;
 	}
-	rc = proc_run(cfg, &img, file);
+	rc = proc_run(cfg, &img, file, &initrd);
 out:
 	munmap((void *)file, (size_t)st.st_size);
+	if (initrd.data)
+		munmap((void *)initrd.data, initrd.size);
 	return rc;
 }

@@ -10,6 +10,7 @@ enum run_backend { RUN_BACKEND_AUTO, RUN_BACKEND_PROC, RUN_BACKEND_KVM };
 
 struct run_config {
 	const char *image_path;
+	const char *initrd_path;   /* NULL: none */
 	uint64_t mem;              /* guest RAM bytes */
 	uint64_t timeout_ns;       /* 0: none */
 	enum run_backend backend;
@@ -23,7 +24,14 @@ struct run_config {
 /* Boots the image and waits for it to end; returns mica's exit status (util/log.h). */
 int run_image(const struct run_config *cfg);
 
+/* A file handed to the guest whole (the initrd), mapped read-only. */
+struct run_blob {
+	const uint8_t *data;
+	uint64_t size;
+};
+
 /* The proc backend; img and file (the mapped image) are validated and stay mapped. */
-int proc_run(const struct run_config *cfg, const struct image *img, const uint8_t *file);
+int proc_run(const struct run_config *cfg, const struct image *img, const uint8_t *file,
+	     const struct run_blob *initrd);
 
 #endif

@@ -76,3 +76,12 @@ int start_info_build(struct guest *g, int argc, char *const argv[], uint64_t run
 	};
 	return 0;
 }
+
+void start_info_initrd(struct guest *g, const void *data, uint64_t size)
+{
+	uint64_t pages = (size + MICA_PAGE_SIZE - 1) & ~(MICA_PAGE_SIZE - 1);
+	uint64_t gaddr = MICA_RAM_BASE + g->ram_size - START_INFO_RESERVED - pages;
+	memcpy(guest_ptr(g, gaddr, size), data, size);
+	g->start_info->mod_start = gaddr;
+	g->start_info->mod_len = size;
+}

@@ -15,6 +15,13 @@
 int start_info_build(struct guest *g, int argc, char *const argv[], uint64_t runtime_start_ns,
 		     char *err, size_t errlen);
 
+/*
+ * Places size bytes of data as the initrd just below the special pages (page-aligned) and
+ * records it in start_info (mod_start: guest address, mod_len: bytes). Call after
+ * start_info_build; the caller checked that it fits above the image.
+ */
+void start_info_initrd(struct guest *g, const void *data, uint64_t size);
+
 /* Guest address of the start_info page. */
 uint64_t start_info_gaddr(const struct guest *g);
 

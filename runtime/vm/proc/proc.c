@@ -454,7 +454,8 @@ static void proc_print_stats(struct proc_vm *vm, const struct run_config *cfg)
 		(double)(guest_now_ns() - cfg->start_ns) / 1e3);
 }
 
-int proc_run(const struct run_config *cfg, const struct image *img, const uint8_t *file)
+int proc_run(const struct run_config *cfg, const struct image *img, const uint8_t *file,
+	     const struct run_blob *initrd)
 {
 	/* Static, not on the stack: zeroing it would fault in pages the run never uses. */
 	static struct proc_vm vm;
@@ -483,6 +484,8 @@ int proc_run(const struct run_config *cfg, const struct image *img, const uint8_
 		log_error("%s: %s", cfg->image_path, err);
 		goto out;
 	}
+	if (initrd->size)
+		start_info_initrd(&vm.g, initrd->data, initrd->size);
 	proc_fill_hcpage(&vm, img);
 	pvclock_update(&vm.g);
 	proc_go(&vm);

@@ -1,16 +1,11 @@
-/* Formatted output to the console and into buffers, with C99 semantics for what it supports. */
+/* The built-in libc's stdio subset: kprint's formatting under the standard names. */
 #ifndef MICA_PRINT_H
 #define MICA_PRINT_H
 
 #include <stdarg.h>
 #include <stddef.h>
 
-/*
- * Conversions: d i u x X o p s c %, with flags - 0 + space #, width and precision (either may
- * be *), and length modifiers hh h l ll z j t. No floating point and no %n. %s of NULL prints
- * "(null)", %p of NULL "(nil)". An unknown conversion is copied to the output as written.
- * Each returns the number of characters produced, or -1 if that exceeds INT_MAX.
- */
+/* Same conversions and results as mica/kprint.h. */
 int printf(const char *fmt, ...) __attribute__((format(__printf__, 1, 2)));
 int vprintf(const char *fmt, va_list ap) __attribute__((format(__printf__, 1, 0)));
 

@@ -2,6 +2,7 @@
 #ifndef MICA_SCHED_H
 #define MICA_SCHED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,12 @@ struct sched_thread;
  * not enough memory.
  */
 struct sched_thread *sched_thread_create(const char *name, void (*fn)(void *), void *arg, size_t stack_size);
+/*
+ * The same on a stack the caller provides, ending at stack_top, which lib/sched neither checks
+ * for overflow nor frees: a C library's threads come with stacks it manages itself.
+ */
+struct sched_thread *sched_thread_create_on(const char *name, void (*fn)(void *), void *arg, void *stack_top);
+/* The boot context is the current thread, "main", even before sched_init runs. */
 struct sched_thread *sched_current(void);
 const char *sched_thread_name(const struct sched_thread *t);
 
@@ -30,6 +37,16 @@ void sched_sleep_ns(uint64_t ns);
 void sched_block(void);
 /* Safe from event-channel handlers. */
 void sched_wake(struct sched_thread *t);
+/* sched_block that also returns once plat_time_ns reaches deadline_ns: false if it timed out. */
+bool sched_block_until(uint64_t deadline_ns);
+
+/*
+ * Each thread's thread pointer (FS base): plat_set_tls loads it whenever the thread is switched
+ * in, and at once when t is the current thread. A new thread starts with its creator's, so code
+ * that reads TLS keeps working in threads a library starts for itself.
+ */
+void sched_set_tls(struct sched_thread *t, uintptr_t base);
+uintptr_t sched_tls(const struct sched_thread *t);
 
 _Noreturn void sched_thread_exit(void);
 

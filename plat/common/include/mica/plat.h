@@ -34,6 +34,9 @@ struct plat_memregion {
 };
 struct plat_memregion plat_free_memory(void);
 
+/* The initrd the runtime handed over, in guest memory: [start, end); {0, 0} when none. */
+struct plat_memregion plat_initrd(void);
+
 /* Sets the FS base used for thread-local storage. */
 void plat_set_tls(uintptr_t base);
 

@@ -15,6 +15,7 @@ struct xen_boot {
 	evtchn_port_t console_port;
 	const char *cmdline;             /* space-separated, backslash escapes */
 	struct plat_memregion free_mem;
+	struct plat_memregion initrd;    /* {0, 0} when none */
 	struct mica_start_ext *ext;      /* NULL when the runtime offers none */
 };
 
