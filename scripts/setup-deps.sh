@@ -11,6 +11,7 @@ packages=(
 	clang libclang-rt-14-dev             # libFuzzer and the sanitizers
 	procps                               # pgrep, ps: integration tests look for leftover processes
 	dpkg-dev patch                       # dpkg-source unpacks, patch applies lib/*/patches to Debian sources
+	cpio lua5.4                          # initrds for tests; the host Lua the guest's is compared with
 )
 
 # Upstream sources (musl, lua, sqlite, newlib) come from Debian's source packages.

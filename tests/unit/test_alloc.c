@@ -1,53 +1,19 @@
-/* unit-sources: lib/alloc/page.c lib/alloc/heap.c lib/alloc/init.c lib/core/panic.c lib/core/console.c lib/core/format.c lib/core/string.c */
+/* unit-sources: lib/alloc/page.c lib/alloc/heap.c lib/alloc/libc_malloc.c lib/alloc/init.c lib/core/panic.c lib/core/console.c lib/core/format.c lib/core/string.c */
 /* unit-cflags: -Dmalloc=mica_malloc -Dfree=mica_free -Dcalloc=mica_calloc -Drealloc=mica_realloc -Daligned_alloc=mica_aligned_alloc -Dprintf=mica_printf -Dvprintf=mica_vprintf -Dsnprintf=mica_snprintf -Dvsnprintf=mica_vsnprintf -Dputs=mica_puts -Dputchar=mica_putchar -Dstrlen=mica_strlen -Dstrnlen=mica_strnlen -Dstrcmp=mica_strcmp -Dstrncmp=mica_strncmp -Dstrchr=mica_strchr -Dmemchr=mica_memchr */
 /*
  * Host test of lib/alloc over a 4 MiB static arena: page runs and their coalescing, exhaustion,
  * a long random malloc/free/realloc/calloc/aligned_alloc sequence with pattern checks, and the
  * panics that catch bad frees. The library's malloc family is renamed to mica_* by the cflags.
  */
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <mica/alloc.h>
-#include <mica/plat.h>
 #include "../../lib/alloc/internal.h"
+#include "fake_plat.h"
+#include "unit.h"
 
-#define ARENA_SIZE (4UL << 20)
 #define ARENA_PAGES (ARENA_SIZE / ALLOC_PAGE_SIZE)
-
-static unsigned char arena[ARENA_SIZE] __attribute__((aligned(4096)));
-static int failures;
-
-struct plat_memregion plat_free_memory(void)
-{
-	return (struct plat_memregion){(uintptr_t)arena, (uintptr_t)arena + ARENA_SIZE};
-}
-
-void plat_console_write(const char *buf, size_t len) { fwrite(buf, 1, len, stderr); }
-
-/* A panic the test provoked comes back here; any other is a failure. */
-static jmp_buf panic_jump;
-static int panic_expected;
-
-_Noreturn void plat_crash(const char *msg)
-{
-	if (panic_expected)
-		longjmp(panic_jump, 1);
-	fprintf(stdout, "not ok - unexpected crash %s\n", msg != NULL ? msg : "");
-	exit(1);
-}
-
-static void report(int ok, const char *name, const char *detail)
-{
-	if (ok) {
-		fprintf(stdout, "ok - %s\n", name);
-	} else {
-		fprintf(stdout, "not ok - %s: %s\n", name, detail);
-		failures++;
-	}
-}
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 
@@ -89,11 +55,9 @@ static size_t total_pages;
 
 static void test_pages(void)
 {
-	char detail[200];
-
-	report(page_alloc(0) == NULL, "page_alloc(0) is NULL", "got a pointer");
-	report(page_alloc(ARENA_PAGES + 1) == NULL, "page_alloc beyond the arena is NULL", "got a pointer");
-	report(page_alloc(SIZE_MAX) == NULL, "page_alloc(SIZE_MAX) is NULL", "got a pointer");
+	unit_check(page_alloc(0) == NULL, "page_alloc(0) is NULL", "got a pointer");
+	unit_check(page_alloc(ARENA_PAGES + 1) == NULL, "page_alloc beyond the arena is NULL", "got a pointer");
+	unit_check(page_alloc(SIZE_MAX) == NULL, "page_alloc(SIZE_MAX) is NULL", "got a pointer");
 
 	total_pages = drain_pages(page_list);
 	int ok = total_pages > ARENA_PAGES - 16 && total_pages < ARENA_PAGES;
@@ -105,18 +69,18 @@ static void test_pages(void)
 		const unsigned char *p = page_list[i];
 		ok = p[0] == (i & 0xff) && p[ALLOC_PAGE_SIZE - 1] == (i & 0xff);
 	}
-	snprintf(detail, sizeof(detail), "%zu pages of %lu, or a page misplaced or overlapping", total_pages, ARENA_PAGES);
-	report(ok, "every free page is handed out once, aligned, in the arena", detail);
-	report(page_alloc(1) == NULL, "page_alloc on an empty allocator is NULL", "got a pointer");
-	report(mica_malloc(16) == NULL && mica_malloc(10000) == NULL, "malloc on an empty allocator is NULL",
-	       "got a pointer");
+	unit_check(ok, "every free page is handed out once, aligned, in the arena",
+		   "%zu pages of %lu, or a page misplaced or overlapping", total_pages, ARENA_PAGES);
+	unit_check(page_alloc(1) == NULL, "page_alloc on an empty allocator is NULL", "got a pointer");
+	unit_check(mica_malloc(16) == NULL && mica_malloc(10000) == NULL, "malloc on an empty allocator is NULL",
+		   "got a pointer");
 
 	/* Freed in random order, every neighbour meets its run from either side. */
 	shuffle(page_list, total_pages);
 	for (size_t i = 0; i < total_pages; i++)
 		page_free(page_list[i], 1);
 	void *all = page_alloc(total_pages);
-	report(all != NULL, "single pages freed in random order coalesce into one run", "the full run failed");
+	unit_check(all != NULL, "single pages freed in random order coalesce into one run", "the full run failed");
 	page_free(all, total_pages);
 
 	/* Sub-runs of one allocation may go back separately. */
@@ -125,7 +89,7 @@ static void test_pages(void)
 	page_free(run, 2);
 	page_free(run + 5 * ALLOC_PAGE_SIZE, 3);
 	all = page_alloc(total_pages);
-	report(run != NULL && all != NULL, "parts of a run freed separately coalesce", "the full run failed");
+	unit_check(run != NULL && all != NULL, "parts of a run freed separately coalesce", "the full run failed");
 	page_free(all, total_pages);
 }
 
@@ -136,12 +100,12 @@ static void test_large_coalescing(void)
 
 	while ((blocks[n] = mica_malloc(3 * ALLOC_PAGE_SIZE + 100)) != NULL)
 		n++;
-	report(n == total_pages / 4, "large blocks fill the arena, then malloc is NULL", "unexpected count");
+	unit_check(n == total_pages / 4, "large blocks fill the arena, then malloc is NULL", "unexpected count");
 	shuffle(blocks, n);
 	for (size_t i = 0; i < n; i++)
 		mica_free(blocks[i]);
 	void *big = mica_malloc(total_pages * ALLOC_PAGE_SIZE);
-	report(big != NULL, "after freeing large blocks one malloc of all pages succeeds", "it failed");
+	unit_check(big != NULL, "after freeing large blocks one malloc of all pages succeeds", "it failed");
 	mica_free(big);
 }
 
@@ -190,7 +154,6 @@ static void test_random(void)
 {
 	enum { NSLOTS = 600, STEPS = 60000 };
 	static struct slot slots[NSLOTS];
-	char detail[200];
 	const char *bad = NULL;
 	size_t nulls = 0, ops = 0;
 
@@ -267,15 +230,15 @@ static void test_random(void)
 		mica_free(slots[i].p);
 		slots[i].p = NULL;
 	}
-	snprintf(detail, sizeof(detail), "%s after %zu operations", bad, ops);
-	report(bad == NULL, "random malloc/calloc/aligned_alloc/realloc/free keep every block intact", detail);
-	snprintf(detail, sizeof(detail), "%zu of %zu", nulls, ops);
-	report(nulls > 0 && nulls < ops / 4, "the random walk hit exhaustion sometimes, and handled it", detail);
+	unit_check(bad == NULL, "random malloc/calloc/aligned_alloc/realloc/free keep every block intact",
+		   "%s after %zu operations", bad, ops);
+	unit_check(nulls > 0 && nulls < ops / 4, "the random walk hit exhaustion sometimes, and handled it",
+		   "%zu of %zu", nulls, ops);
 
 	/* Everything is free again, except at most one empty slab kept per size class. */
 	size_t n = drain_pages(page_list);
-	snprintf(detail, sizeof(detail), "%zu of %zu pages free", n, total_pages);
-	report(n + 13 >= total_pages && n <= total_pages, "freeing everything returns the pages", detail);
+	unit_check(n + 13 >= total_pages && n <= total_pages, "freeing everything returns the pages",
+		   "%zu of %zu pages free", n, total_pages);
 	for (size_t i = 0; i < n; i++)
 		page_free(page_list[i], 1);
 }
@@ -285,67 +248,52 @@ static volatile size_t size_max = SIZE_MAX;
 
 static void test_edges(void)
 {
-	char detail[200];
-
-	report(mica_malloc(size_max) == NULL, "malloc(SIZE_MAX) is NULL", "got a pointer");
-	report(mica_malloc(ARENA_SIZE) == NULL, "malloc larger than memory is NULL", "got a pointer");
-	report(mica_calloc(size_max / 2, 3) == NULL, "calloc overflow is NULL", "got a pointer");
-	report(mica_calloc((size_max >> 31) + 1, (size_t)1 << 31) == NULL, "calloc overflow to a small product is NULL",
-	       "got a pointer");
-	report(mica_aligned_alloc(3, 16) == NULL && mica_aligned_alloc(0, 16) == NULL,
-	       "aligned_alloc with a bad alignment is NULL", "got a pointer");
+	unit_check(mica_malloc(size_max) == NULL, "malloc(SIZE_MAX) is NULL", "got a pointer");
+	unit_check(mica_malloc(ARENA_SIZE) == NULL, "malloc larger than memory is NULL", "got a pointer");
+	unit_check(mica_calloc(size_max / 2, 3) == NULL, "calloc overflow is NULL", "got a pointer");
+	unit_check(mica_calloc((size_max >> 31) + 1, (size_t)1 << 31) == NULL,
+		   "calloc overflow to a small product is NULL", "got a pointer");
+	unit_check(mica_aligned_alloc(3, 16) == NULL && mica_aligned_alloc(0, 16) == NULL,
+		   "aligned_alloc with a bad alignment is NULL", "got a pointer");
 
 	void *z = mica_malloc(0);
-	report(z != NULL, "malloc(0) is a unique pointer", "NULL");
+	unit_check(z != NULL, "malloc(0) is a unique pointer", "NULL");
 	mica_free(z);
 	mica_free(NULL);
 
 	/* A zero-size block must still own its page: the next page handed out is another one. */
 	void *z1 = mica_aligned_alloc(8192, 0), *z2 = mica_aligned_alloc(8192, 0);
 	void *pg = page_alloc(1);
-	report(z1 != NULL && z2 != NULL && z1 != z2 && pg != z1 && pg != z2 && (uintptr_t)z1 % 8192 == 0,
-	       "aligned_alloc(8192, 0) gives distinct blocks that stay allocated", "same, NULL or given out again");
+	unit_check(z1 != NULL && z2 != NULL && z1 != z2 && pg != z1 && pg != z2 && (uintptr_t)z1 % 8192 == 0,
+		   "aligned_alloc(8192, 0) gives distinct blocks that stay allocated", "same, NULL or given out again");
 	page_free(pg, 1);
 	mica_free(z1);
 	mica_free(z2);
 
 	unsigned char *big = mica_aligned_alloc((size_t)1 << 20, 100);
-	report(big != NULL && (uintptr_t)big % ((size_t)1 << 20) == 0, "aligned_alloc(1 MiB) is aligned", "not");
+	unit_check(big != NULL && (uintptr_t)big % ((size_t)1 << 20) == 0, "aligned_alloc(1 MiB) is aligned", "not");
 	mica_free(big);
 
 	unsigned char *p = mica_realloc(NULL, 40);
 	memset(p, 0x5c, 40);
 	unsigned char *q = mica_realloc(p, 44);
-	report(q == p, "realloc within the size class stays in place", "moved");
+	unit_check(q == p, "realloc within the size class stays in place", "moved");
 	q = mica_realloc(q, 100000);
 	int ok = q != NULL && q[0] == 0x5c && q[39] == 0x5c;
 	memset(q, 0x77, 100000);
 	unsigned char *r = mica_realloc(q, 10000);
 	ok = ok && r == q && r[9999] == 0x77;
-	snprintf(detail, sizeof(detail), "grow or in-place shrink failed");
-	report(ok, "realloc grows across classes and shrinks large blocks in place", detail);
+	unit_check(ok, "realloc grows across classes and shrinks large blocks in place",
+		   "grow or in-place shrink failed");
 	unsigned char *s = mica_realloc(r, size_max - 100);
-	report(s == NULL && r[0] == 0x77 && r[9999] == 0x77, "a failed realloc leaves the block", "block changed");
-	report(mica_realloc(r, 0) == NULL, "realloc(p, 0) frees and returns NULL", "got a pointer");
+	unit_check(s == NULL && r[0] == 0x77 && r[9999] == 0x77, "a failed realloc leaves the block", "block changed");
+	unit_check(mica_realloc(r, 0) == NULL, "realloc(p, 0) frees and returns NULL", "got a pointer");
 
 	/* The pages the shrink gave back must be free again: the whole arena coalesces. */
 	size_t n = drain_pages(page_list);
-	snprintf(detail, sizeof(detail), "%zu of %zu pages free", n, total_pages);
-	report(n + 13 >= total_pages, "no pages leak through realloc", detail);
+	unit_check(n + 13 >= total_pages, "no pages leak through realloc", "%zu of %zu pages free", n, total_pages);
 	for (size_t i = 0; i < n; i++)
 		page_free(page_list[i], 1);
-}
-
-static int panics(void (*fn)(void *), void *arg)
-{
-	panic_expected = 1;
-	if (setjmp(panic_jump) != 0) {
-		panic_expected = 0;
-		return 1;
-	}
-	fn(arg);
-	panic_expected = 0;
-	return 0;
 }
 
 static void do_free(void *p) { mica_free(p); }
@@ -358,39 +306,35 @@ static void test_bad_frees(void)
 	unsigned char *small = mica_malloc(48), *other = mica_malloc(48);
 	unsigned char *large = mica_malloc(20000);
 
-	report(panics(do_free, &local), "free of a stack address panics", "it returned");
-	report(panics(do_free, small + 16), "free inside a small block panics", "it returned");
-	report(panics(do_free, large + 4096), "free inside a large block panics", "it returned");
+	unit_check(panics(do_free, &local), "free of a stack address panics", "it returned");
+	unit_check(panics(do_free, small + 16), "free inside a small block panics", "it returned");
+	unit_check(panics(do_free, large + 4096), "free inside a large block panics", "it returned");
 	mica_free(small);
-	report(panics(do_free, small), "double free of a small block panics", "it returned");
-	report(panics(do_realloc, small), "realloc of a freed small block panics", "it returned");
+	unit_check(panics(do_free, small), "double free of a small block panics", "it returned");
+	unit_check(panics(do_realloc, small), "realloc of a freed small block panics", "it returned");
 	mica_free(large);
-	report(panics(do_free, large), "double free of a large block panics", "it returned");
+	unit_check(panics(do_free, large), "double free of a large block panics", "it returned");
 	void *page = page_alloc(1);
-	report(panics(do_free, page), "free of a page_alloc page panics", "it returned");
+	unit_check(panics(do_free, page), "free of a page_alloc page panics", "it returned");
 	page_free(page, 1);
-	report(panics(do_page_free, page), "double page_free panics", "it returned");
-	report(panics(do_page_free, arena + 100), "page_free of an unaligned address panics", "it returned");
+	unit_check(panics(do_page_free, page), "double page_free panics", "it returned");
+	unit_check(panics(do_page_free, arena + 100), "page_free of an unaligned address panics", "it returned");
 
 	/* None of the refused frees may have changed anything. */
 	memset(other, 0x42, 48);
 	unsigned char *again = mica_malloc(48);
-	report(again != other && other[47] == 0x42, "the heap still works after refused frees", "it is damaged");
+	unit_check(again != other && other[47] == 0x42, "the heap still works after refused frees", "it is damaged");
 	mica_free(again);
 	mica_free(other);
 }
 
 int main(void)
 {
-	report(alloc_init() == 0, "alloc_init over the arena", "failed");
+	unit_check(alloc_init() == 0, "alloc_init over the arena", "failed");
 	test_pages();
 	test_large_coalescing();
 	test_edges();
 	test_random();
 	test_bad_frees();
-	if (failures > 0) {
-		fprintf(stdout, "%d failure(s)\n", failures);
-		return 1;
-	}
-	return 0;
+	return unit_exit_status();
 }

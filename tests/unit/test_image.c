@@ -1,7 +1,6 @@
 /* unit-sources: runtime/image/image.c runtime/image/size.c runtime/image/inspect.c */
 /* Unit tests of the image parser, fit check and inspect output on images built in memory. */
 #include <elf.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +12,7 @@
 
 #include "image/image.h"
 #include "image/inspect.h"
+#include "unit.h"
 
 /*
  * The test image: ELF header, program headers, notes, a text page and a data page with bss.
@@ -43,24 +43,6 @@ struct test_fixture {
 };
 
 static unsigned char test_file[TEST_BUF_SIZE];
-static int test_failures;
-
-__attribute__((format(printf, 3, 4)))
-static void test_result(bool ok, const char *what, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		printf("ok - %s\n", what);
-		return;
-	}
-	test_failures++;
-	printf("not ok - %s: ", what);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 static void test_fixture_init(struct test_fixture *f)
 {
@@ -136,6 +118,15 @@ static size_t test_build(struct test_fixture *f)
 	memset(test_file + TEST_TEXT_OFF, 0x90, 0x100);
 	memset(test_file + TEST_DATA_OFF, 0xaa, 0x10);
 	return TEST_FILE_LEN;
+}
+
+/* Swaps the two PT_LOAD headers, so the data segment comes first. */
+static void test_swap_loads(struct test_fixture *f)
+{
+	Elf64_Phdr t = f->ph[1];
+
+	f->ph[1] = f->ph[2];
+	f->ph[2] = t;
 }
 
 static void test_poke32(size_t at, uint32_t v)
@@ -304,10 +295,7 @@ static size_t test_mk_share_page(struct test_fixture *f)
 
 static size_t test_mk_overlap_unsorted(struct test_fixture *f)
 {
-	Elf64_Phdr t = f->ph[1];
-
-	f->ph[1] = f->ph[2];
-	f->ph[2] = t;
+	test_swap_loads(f);
 	f->ph[2].p_vaddr = 0x102800;
 	f->eh.e_entry = 0x102800;
 	return test_build(f);
@@ -592,23 +580,23 @@ static void test_rejections(void)
 		test_fixture_init(&f);
 		len = test_rejects[i].make(&f);
 		if (image_parse(test_file, len, &img, err, sizeof err) == 0)
-			test_result(false, test_rejects[i].what, "accepted");
+			unit_check(false, test_rejects[i].what, "accepted");
 		else
-			test_result(strstr(err, test_rejects[i].needle) && !strchr(err, '\n'),
-				    test_rejects[i].what, "message \"%s\" lacks \"%s\"", err,
-				    test_rejects[i].needle);
+			unit_check(strstr(err, test_rejects[i].needle) && !strchr(err, '\n'),
+				   test_rejects[i].what, "message \"%s\" lacks \"%s\"", err,
+				   test_rejects[i].needle);
 	}
 }
 
 /* ---------------------------------------------------------------------------- acceptance */
 
-static bool test_accepts(struct test_fixture *f, const char *what, struct image *img)
+/* Parses the len bytes test_build wrote; a refusal fails the case named what. */
+static bool test_accepts(size_t len, const char *what, struct image *img)
 {
 	char err[256] = "";
-	size_t len = test_build(f);
 
 	if (image_parse(test_file, len, img, err, sizeof err) != 0) {
-		test_result(false, what, "rejected: %s", err);
+		unit_check(false, what, "rejected: %s", err);
 		return false;
 	}
 	return true;
@@ -621,91 +609,124 @@ static void test_valid(void)
 	const char *what = "accepts a valid image with the right fields";
 
 	test_fixture_init(&f);
-	if (!test_accepts(&f, what, &img))
+	if (!test_accepts(test_build(&f), what, &img))
 		return;
-	test_result(img.entry == TEST_ENTRY && img.nsegments == 2 &&
-		    img.seg[0].vaddr == 0x100000 && img.seg[0].memsz == 0x100 &&
-		    img.seg[0].filesz == 0x100 && img.seg[0].offset == TEST_TEXT_OFF &&
-		    img.seg[0].flags == (PF_R | PF_X) &&
-		    img.seg[1].vaddr == 0x101000 && img.seg[1].memsz == 0x2000 &&
-		    img.seg[1].filesz == 0x10 && img.seg[1].offset == TEST_DATA_OFF &&
-		    img.seg[1].flags == (PF_R | PF_W) &&
-		    img.lowest == 0x100000 && img.highest == 0x103000 &&
-		    img.note.abi_version == MICA_ABI_VERSION && img.note.platform == MICA_PLAT_KVM &&
-		    img.note.devices == (MICA_DEV_CONSOLE | MICA_DEV_ECHO) &&
-		    strcmp(img.note.app, "testapp") == 0 &&
-		    img.has_pvh_entry && img.pvh_entry == TEST_PVH_ENTRY,
-		    what, "fields differ (entry 0x%lx, %u segments, span 0x%lx-0x%lx)",
-		    (unsigned long)img.entry, img.nsegments, (unsigned long)img.lowest,
-		    (unsigned long)img.highest);
+	unit_check(img.entry == TEST_ENTRY && img.nsegments == 2 &&
+		   img.seg[0].vaddr == 0x100000 && img.seg[0].memsz == 0x100 &&
+		   img.seg[0].filesz == 0x100 && img.seg[0].offset == TEST_TEXT_OFF &&
+		   img.seg[0].flags == (PF_R | PF_X) &&
+		   img.seg[1].vaddr == 0x101000 && img.seg[1].memsz == 0x2000 &&
+		   img.seg[1].filesz == 0x10 && img.seg[1].offset == TEST_DATA_OFF &&
+		   img.seg[1].flags == (PF_R | PF_W) &&
+		   img.lowest == 0x100000 && img.highest == 0x103000 &&
+		   img.note.abi_version == MICA_ABI_VERSION && img.note.platform == MICA_PLAT_KVM &&
+		   img.note.devices == (MICA_DEV_CONSOLE | MICA_DEV_ECHO) &&
+		   strcmp(img.note.app, "testapp") == 0 &&
+		   img.has_pvh_entry && img.pvh_entry == TEST_PVH_ENTRY,
+		   what, "fields differ (entry 0x%lx, %u segments, span 0x%lx-0x%lx)",
+		   (unsigned long)img.entry, img.nsegments, (unsigned long)img.lowest,
+		   (unsigned long)img.highest);
 }
+
+/* ------------------------------------------------------------- accepted variants, one per case */
+
+static size_t test_mk_no_pvh(struct test_fixture *f)
+{
+	f->xen_count = 0;
+	f->mica.platform = MICA_PLAT_PROC;
+	return test_build(f);
+}
+
+static size_t test_mk_unsorted(struct test_fixture *f)
+{
+	test_swap_loads(f);
+	return test_build(f);
+}
+
+static size_t test_mk_gnu_note(struct test_fixture *f)
+{
+	f->gnu_note = true;
+	return test_build(f);
+}
+
+static size_t test_mk_empty_load(struct test_fixture *f)
+{
+	f->ph[3] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R, .p_vaddr = 0x100000 };
+	f->nph = f->eh.e_phnum = 4;
+	return test_build(f);
+}
+
+static size_t test_mk_eight_loads(struct test_fixture *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < 6; i++)
+		f->ph[3 + i] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R,
+					     .p_vaddr = 0x200000 + i * 0x1000, .p_memsz = 0x1000 };
+	f->nph = f->eh.e_phnum = 9;
+	return test_build(f);
+}
+
+static size_t test_mk_loose_align(struct test_fixture *f)
+{
+	f->ph[1].p_align = 0;
+	f->ph[2].p_align = 1;
+	f->ph[2].p_vaddr = 0x101800;
+	return test_build(f);
+}
+
+static size_t test_mk_note_align8(struct test_fixture *f)
+{
+	f->ph[0].p_align = 8;
+	f->xen_count = 0;
+	return test_build(f);
+}
+
+/*
+ * What each variant parses to: the text segment always first at 0x100000, the app name always
+ * "testapp"; the rest may vary, and all of it is checked for every variant.
+ */
+static const struct {
+	const char *what;
+	size_t (*make)(struct test_fixture *f);
+	unsigned int nsegments;
+	uint64_t seg1_vaddr, highest;
+	uint32_t platform;
+	bool has_pvh_entry;
+} test_variants[] = {
+	{ "accepts an image without a PVH entry note", test_mk_no_pvh, 2, 0x101000, 0x103000, MICA_PLAT_PROC,
+	  false },
+	{ "sorts PT_LOAD by address", test_mk_unsorted, 2, 0x101000, 0x103000, MICA_PLAT_KVM, true },
+	{ "skips foreign notes", test_mk_gnu_note, 2, 0x101000, 0x103000, MICA_PLAT_KVM, true },
+	{ "ignores an empty PT_LOAD", test_mk_empty_load, 2, 0x101000, 0x103000, MICA_PLAT_KVM, true },
+	{ "accepts 8 PT_LOAD segments", test_mk_eight_loads, 8, 0x101000, 0x206000, MICA_PLAT_KVM, true },
+	{ "accepts p_align 0 and 1 and vaddr/offset mismatch", test_mk_loose_align, 2, 0x101800, 0x104000,
+	  MICA_PLAT_KVM, true },
+	{ "accepts an 8-aligned PT_NOTE", test_mk_note_align8, 2, 0x101000, 0x103000, MICA_PLAT_KVM, false },
+};
 
 static void test_valid_variants(void)
 {
-	struct test_fixture f;
-	struct image img;
-	const char *what;
+	size_t i;
 
-	what = "accepts an image without a PVH entry note";
-	test_fixture_init(&f);
-	f.xen_count = 0;
-	f.mica.platform = MICA_PLAT_PROC;
-	if (test_accepts(&f, what, &img))
-		test_result(!img.has_pvh_entry && img.note.platform == MICA_PLAT_PROC, what,
-			    "has_pvh_entry %d", img.has_pvh_entry);
+	for (i = 0; i < sizeof test_variants / sizeof test_variants[0]; i++) {
+		struct test_fixture f;
+		struct image img;
 
-	what = "sorts PT_LOAD by address";
-	test_fixture_init(&f);
-	{
-		Elf64_Phdr t = f.ph[1];
-
-		f.ph[1] = f.ph[2];
-		f.ph[2] = t;
+		test_fixture_init(&f);
+		if (!test_accepts(test_variants[i].make(&f), test_variants[i].what, &img))
+			continue;
+		unit_check(img.nsegments == test_variants[i].nsegments && img.seg[0].vaddr == 0x100000 &&
+			   img.seg[1].vaddr == test_variants[i].seg1_vaddr &&
+			   img.highest == test_variants[i].highest &&
+			   img.note.platform == test_variants[i].platform &&
+			   img.has_pvh_entry == test_variants[i].has_pvh_entry &&
+			   strcmp(img.note.app, "testapp") == 0,
+			   test_variants[i].what,
+			   "%u segments at 0x%lx, 0x%lx, highest 0x%lx, platform %u, has_pvh_entry %d, app \"%s\"",
+			   img.nsegments, (unsigned long)img.seg[0].vaddr, (unsigned long)img.seg[1].vaddr,
+			   (unsigned long)img.highest, (unsigned)img.note.platform, img.has_pvh_entry, img.note.app);
 	}
-	if (test_accepts(&f, what, &img))
-		test_result(img.seg[0].vaddr == 0x100000 && img.seg[1].vaddr == 0x101000, what,
-			    "order 0x%lx, 0x%lx", (unsigned long)img.seg[0].vaddr,
-			    (unsigned long)img.seg[1].vaddr);
-
-	what = "skips foreign notes";
-	test_fixture_init(&f);
-	f.gnu_note = true;
-	if (test_accepts(&f, what, &img))
-		test_result(strcmp(img.note.app, "testapp") == 0 && img.has_pvh_entry, what,
-			    "notes not found after a GNU note");
-
-	what = "ignores an empty PT_LOAD";
-	test_fixture_init(&f);
-	f.ph[3] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R, .p_vaddr = 0x100000 };
-	f.nph = f.eh.e_phnum = 4;
-	if (test_accepts(&f, what, &img))
-		test_result(img.nsegments == 2, what, "%u segments", img.nsegments);
-
-	what = "accepts 8 PT_LOAD segments";
-	test_fixture_init(&f);
-	for (unsigned int i = 0; i < 6; i++)
-		f.ph[3 + i] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R,
-					    .p_vaddr = 0x200000 + i * 0x1000, .p_memsz = 0x1000 };
-	f.nph = f.eh.e_phnum = 9;
-	if (test_accepts(&f, what, &img))
-		test_result(img.nsegments == 8 && img.highest == 0x206000, what,
-			    "%u segments, highest 0x%lx", img.nsegments, (unsigned long)img.highest);
-
-	what = "accepts p_align 0 and 1 and vaddr/offset mismatch";
-	test_fixture_init(&f);
-	f.ph[1].p_align = 0;
-	f.ph[2].p_align = 1;
-	f.ph[2].p_vaddr = 0x101800;
-	if (test_accepts(&f, what, &img))
-		test_result(img.highest == 0x104000, what, "highest 0x%lx", (unsigned long)img.highest);
-
-	what = "accepts an 8-aligned PT_NOTE";
-	test_fixture_init(&f);
-	f.ph[0].p_align = 8;
-	f.xen_count = 0;
-	if (test_accepts(&f, what, &img))
-		test_result(!img.has_pvh_entry && strcmp(img.note.app, "testapp") == 0, what,
-			    "wrong note contents");
 }
 
 /* Every prefix of a valid image cuts something off: each must be refused, none may crash. */
@@ -725,8 +746,8 @@ static void test_prefixes(void)
 		else if (err[0] == '\0')
 			silent++;
 	}
-	test_result(accepted == 0 && silent == 0, "rejects every truncation of a valid image",
-		    "%zu prefixes accepted, %zu without a message", accepted, silent);
+	unit_check(accepted == 0 && silent == 0, "rejects every truncation of a valid image",
+		   "%zu prefixes accepted, %zu without a message", accepted, silent);
 }
 
 static void test_err_buffer(void)
@@ -739,11 +760,11 @@ static void test_err_buffer(void)
 	f.mica.abi_version = 7;
 	test_build(&f);
 	memset(err, 'x', sizeof err);
-	test_result(image_parse(test_file, TEST_FILE_LEN, &img, err, sizeof err) == -1 &&
-		    memcmp(err, "built f", 8) == 0, "truncates the message to a small buffer",
-		    "got \"%.8s\"", err);
-	test_result(image_parse(test_file, TEST_FILE_LEN, &img, NULL, 0) == -1,
-		    "takes no message buffer", "accepted");
+	unit_check(image_parse(test_file, TEST_FILE_LEN, &img, err, sizeof err) == -1 &&
+		   memcmp(err, "built f", 8) == 0, "truncates the message to a small buffer",
+		   "got \"%.8s\"", err);
+	unit_check(image_parse(test_file, TEST_FILE_LEN, &img, NULL, 0) == -1,
+		   "takes no message buffer", "accepted");
 }
 
 /* ------------------------------------------------------------------------- fits, names, print */
@@ -755,9 +776,9 @@ static void test_fits_case(const struct image *img, uint64_t ram, uint64_t reser
 	int r = image_check_fits(img, ram, reserved, err, sizeof err);
 
 	if (!want)
-		test_result(r == 0, what, "refused: %s", err);
+		unit_check(r == 0, what, "refused: %s", err);
 	else
-		test_result(r == -1 && strcmp(err, want) == 0, what, "got %d \"%s\"", r, err);
+		unit_check(r == -1 && strcmp(err, want) == 0, what, "got %d \"%s\"", r, err);
 }
 
 static void test_fits(void)
@@ -767,7 +788,7 @@ static void test_fits(void)
 	uint64_t pages3 = 3 * MICA_PAGE_SIZE;
 
 	test_fixture_init(&f);
-	if (!test_accepts(&f, "fits: parse", &img))
+	if (!test_accepts(test_build(&f), "fits: parse", &img))
 		return;
 	/* The image spans 12 KiB from MICA_RAM_BASE. */
 	test_fits_case(&img, 24 << 10, pages3, NULL, "fits exactly with the reserved pages");
@@ -789,17 +810,17 @@ static void test_fits(void)
 	{
 		char err[256] = "";
 
-		test_result(image_check_fits(&img, UINT64_MAX, UINT64_MAX, err, sizeof err) == -1 &&
-			    err[0] != '\0', "refuses a reserved size that overflows", "\"%s\"", err);
+		unit_check(image_check_fits(&img, UINT64_MAX, UINT64_MAX, err, sizeof err) == -1 &&
+			   err[0] != '\0', "refuses a reserved size that overflows", "\"%s\"", err);
 	}
 }
 
 static void test_platform_names(void)
 {
-	test_result(strcmp(image_platform_name(MICA_PLAT_PROC), "proc") == 0 &&
-		    strcmp(image_platform_name(MICA_PLAT_KVM), "kvm") == 0 &&
-		    strcmp(image_platform_name(0), "unknown") == 0 &&
-		    strcmp(image_platform_name(77), "unknown") == 0, "names the platforms", "mismatch");
+	unit_check(strcmp(image_platform_name(MICA_PLAT_PROC), "proc") == 0 &&
+		   strcmp(image_platform_name(MICA_PLAT_KVM), "kvm") == 0 &&
+		   strcmp(image_platform_name(0), "unknown") == 0 &&
+		   strcmp(image_platform_name(77), "unknown") == 0, "names the platforms", "mismatch");
 }
 
 static void test_print(void)
@@ -826,33 +847,33 @@ static void test_print(void)
 	FILE *mem;
 
 	test_fixture_init(&f);
-	if (!test_accepts(&f, "inspect: parse", &img))
+	if (!test_accepts(test_build(&f), "inspect: parse", &img))
 		return;
 	mem = open_memstream(&text, &size);
 	if (!mem) {
-		test_result(false, "inspect prints every field", "open_memstream failed");
+		unit_check(false, "inspect prints every field", "open_memstream failed");
 		return;
 	}
 	image_print(mem, "build/x_kvm-x86_64", &img, TEST_FILE_LEN);
 	fclose(mem);
-	test_result(strcmp(text, want) == 0, "inspect prints every field", "got:\n%s", text);
+	unit_check(strcmp(text, want) == 0, "inspect prints every field", "got:\n%s", text);
 	free(text);
 
 	test_fixture_init(&f);
 	f.mica.devices = 0;
 	f.xen_count = 0;
-	if (!test_accepts(&f, "inspect: parse bare", &img))
+	if (!test_accepts(test_build(&f), "inspect: parse bare", &img))
 		return;
 	text = NULL;
 	mem = open_memstream(&text, &size);
 	if (!mem) {
-		test_result(false, "inspect prints no devices and no PVH entry", "open_memstream failed");
+		unit_check(false, "inspect prints no devices and no PVH entry", "open_memstream failed");
 		return;
 	}
 	image_print(mem, "x", &img, TEST_FILE_LEN);
 	fclose(mem);
-	test_result(strstr(text, want_bare) != NULL, "inspect prints no devices and no PVH entry",
-		    "got:\n%s", text);
+	unit_check(strstr(text, want_bare) != NULL, "inspect prints no devices and no PVH entry",
+		   "got:\n%s", text);
 	free(text);
 }
 
@@ -866,5 +887,5 @@ int main(void)
 	test_fits();
 	test_platform_names();
 	test_print();
-	return test_failures ? 1 : 0;
+	return unit_exit_status();
 }

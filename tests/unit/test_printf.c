@@ -1,4 +1,4 @@
-/* unit-sources: lib/core/format.c lib/core/console.c lib/core/string.c */
+/* unit-sources: lib/core/format.c lib/core/console.c lib/core/libc_stdio.c lib/core/string.c */
 /* unit-cflags: -Dprintf=mica_printf -Dvprintf=mica_vprintf -Dsnprintf=mica_snprintf -Dvsnprintf=mica_vsnprintf -Dputs=mica_puts -Dputchar=mica_putchar -Dstrlen=mica_strlen -Dstrnlen=mica_strnlen -Dstrcmp=mica_strcmp -Dstrncmp=mica_strncmp -Dstrchr=mica_strchr -Dmemchr=mica_memchr */
 /*
  * Host test of lib/core's formatting: vsnprintf against the host C library over a table of
@@ -15,18 +15,7 @@
 #include <sys/types.h>
 #include <mica/plat.h>
 #include <mica/print.h>
-
-static int failures;
-
-static void report(int ok, const char *name, const char *detail)
-{
-	if (ok) {
-		fprintf(stdout, "ok - %s\n", name);
-	} else {
-		fprintf(stdout, "not ok - %s: %s\n", name, detail);
-		failures++;
-	}
-}
+#include "unit.h"
 
 /* Console stub: records what the library writes and in how many calls. */
 static char console[8192];
@@ -64,7 +53,7 @@ static const char *show(const char *s, int n)
 /* Compares the library with the host for fmt at several buffer sizes, including truncation. */
 static void compare(const char *name, const char *fmt, va_list ap)
 {
-	char want[1024], got[1024], detail[1400];
+	char want[1024], got[1024];
 	va_list a1, a2;
 	int w, g;
 
@@ -87,13 +76,12 @@ static void compare(const char *name, const char *fmt, va_list ap)
 		size_t cmp = n + 8 < sizeof(got) ? n + 8 : sizeof(got);
 		if (w != g || memcmp(want, got, cmp) != 0) {
 			int shown = (int)(n < (size_t)w + 1 ? n : (size_t)w + 1);
-			snprintf(detail, sizeof(detail), "size %zu: want %d \"%s\", got %d \"%s\"", n, w,
-				 show(want, shown), g, show(got, shown));
-			report(0, name, detail);
+			unit_check(0, name, "size %zu: want %d \"%s\", got %d \"%s\"", n, w, show(want, shown), g,
+				   show(got, shown));
 			return;
 		}
 	}
-	report(1, name, "");
+	unit_check(1, name, NULL);
 }
 
 /* Numbered, because a format may appear with several arguments. */
@@ -111,30 +99,23 @@ static void __attribute__((format(__printf__, 1, 2))) check(const char *fmt, ...
 }
 
 /*
- * The same, for formats whose meaning C defines but GCC warns about (flags that another flag or
- * a precision makes ignored): without the format attribute, they compile under -Werror.
+ * check, for formats whose meaning C defines but GCC warns about (flags that another flag or a
+ * precision makes ignored): GCC checks a call's format against the type it calls through, and
+ * this pointer's type lacks the format attribute, so they compile under -Werror.
  */
-static void check_flags(const char *fmt, ...)
-{
-	va_list ap;
-	char name[128];
-
-	va_start(ap, fmt);
-	snprintf(name, sizeof(name), "format %d \"%s\"", ++ncases, fmt);
-	compare(name, fmt, ap);
-	va_end(ap);
-}
+static void (*const check_flags)(const char *fmt, ...) = check;
 
 /* Cases where the library deliberately differs from, or goes beyond, the host. */
 static void expect(const char *name, int ret, const char *buf, int want_ret, const char *want)
 {
-	char detail[512];
-
-	snprintf(detail, sizeof(detail), "want %d \"%s\", got %d \"%s\"", want_ret, want, ret, buf);
-	report(ret == want_ret && strcmp(buf, want) == 0, name, detail);
+	unit_check(ret == want_ret && strcmp(buf, want) == 0, name, "want %d \"%s\", got %d \"%s\"", want_ret,
+		   want, ret, buf);
 }
 
-/* Without the format attribute: reaches the library with what GCC would flag at compile time. */
+/*
+ * Without the format attribute: reaches the library with what GCC would flag at compile time. Not
+ * a pointer like check_flags, since GCC's overflow checks would see through that to snprintf.
+ */
 static int snprintf_unchecked(char *buf, size_t n, const char *fmt, ...)
 {
 	va_list ap;
@@ -322,18 +303,17 @@ static void test_table(void)
 
 static void test_console(void)
 {
-	char detail[256];
 	int r;
 
 	console_reset();
 	r = printf("hello %s %d\n", "world", 42);
-	snprintf(detail, sizeof(detail), "returned %d, wrote %zu bytes in %d calls", r, console_len, console_calls);
-	report(r == 15 && console_len == 15 && console_calls == 1 && memcmp(console, "hello world 42\n", 15) == 0,
-	       "printf writes one chunk", detail);
+	unit_check(r == 15 && console_len == 15 && console_calls == 1 && memcmp(console, "hello world 42\n", 15) == 0,
+		   "printf writes one chunk", "returned %d, wrote %zu bytes in %d calls", r, console_len,
+		   console_calls);
 
 	console_reset();
 	r = printf("%s", "");
-	report(r == 0 && console_calls == 0, "printf of nothing writes nothing", "a write was made");
+	unit_check(r == 0 && console_calls == 0, "printf of nothing writes nothing", "a write was made");
 
 	/* Long output must go out in a few large writes, never one per character. */
 	char big[3001];
@@ -341,39 +321,35 @@ static void test_console(void)
 	big[3000] = '\0';
 	console_reset();
 	r = printf("<%s>%1000d<%s>", big, 7, "x");
-	snprintf(detail, sizeof(detail), "returned %d, wrote %zu bytes in %d calls", r, console_len, console_calls);
 	int content_ok = console_len == 4005 && console[0] == '<' && memcmp(console + 1, big, 3000) == 0 &&
 			 console[3001] == '>' && console[3002] == ' ' && console[4001] == '7' &&
 			 memcmp(console + 4002, "<x>", 3) == 0;
-	report(r == 4005 && content_ok && console_calls <= 8, "printf of long output is chunked", detail);
+	unit_check(r == 4005 && content_ok && console_calls <= 8, "printf of long output is chunked",
+		   "returned %d, wrote %zu bytes in %d calls", r, console_len, console_calls);
 
 	console_reset();
 	for (int i = 0; i < 300; i++)
 		printf("%c", 'a' + i % 26);
-	report(console_len == 300 && console_calls == 300, "each printf flushes before returning",
-	       "output was held back between calls");
+	unit_check(console_len == 300 && console_calls == 300, "each printf flushes before returning",
+		   "output was held back between calls");
 
 	console_reset();
 	r = puts("line");
-	report(r == 5 && console_len == 5 && memcmp(console, "line\n", 5) == 0, "puts adds a newline",
-	       "wrong output or return");
+	unit_check(r == 5 && console_len == 5 && memcmp(console, "line\n", 5) == 0, "puts adds a newline",
+		   "wrong output or return");
 
 	console_reset();
 	/* Through a pointer: with optimisation, the host's stdio.h would inline its own putchar. */
 	int (*volatile put)(int) = putchar;
 	r = put('x');
 	int r2 = put(0x1ff);
-	report(r == 'x' && r2 == 0xff && console_len == 2 && console[0] == 'x' && (unsigned char)console[1] == 0xff,
-	       "putchar writes one byte", "wrong output or return");
+	unit_check(r == 'x' && r2 == 0xff && console_len == 2 && console[0] == 'x' && (unsigned char)console[1] == 0xff,
+		   "putchar writes one byte", "wrong output or return");
 }
 
 int main(void)
 {
 	test_table();
 	test_console();
-	if (failures > 0) {
-		fprintf(stdout, "%d failure(s)\n", failures);
-		return 1;
-	}
-	return 0;
+	return unit_exit_status();
 }

@@ -1,11 +1,10 @@
-/* unit-sources: arch/x86_64/switch.S lib/sched/sched.c lib/sched/waitq.c lib/alloc/page.c lib/alloc/heap.c lib/alloc/init.c lib/core/panic.c lib/core/console.c lib/core/format.c lib/core/string.c */
+/* unit-sources: arch/x86_64/switch.S lib/sched/sched.c lib/sched/waitq.c lib/alloc/page.c lib/alloc/heap.c lib/alloc/init.c lib/core/panic.c lib/core/console.c lib/core/format.c lib/core/libc_stdio.c lib/core/string.c */
 /* unit-cflags: -Dsched_yield=mica_sched_yield -Dmalloc=mica_malloc -Dfree=mica_free -Dcalloc=mica_calloc -Drealloc=mica_realloc -Daligned_alloc=mica_aligned_alloc -Dprintf=mica_printf -Dvprintf=mica_vprintf -Dsnprintf=mica_snprintf -Dvsnprintf=mica_vsnprintf -Dputs=mica_puts -Dputchar=mica_putchar -Dstrlen=mica_strlen -Dstrnlen=mica_strnlen -Dstrcmp=mica_strcmp -Dstrncmp=mica_strncmp -Dstrchr=mica_strchr -Dmemchr=mica_memchr */
 /*
  * Host test of the context switch and lib/sched: real stack switching on the host CPU, with the
  * platform replaced by a fake clock and a fake event channel whose handler runs from
  * plat_block or evtchn_dispatch just as the guest's would.
  */
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,41 +16,10 @@
 #include <mica/sched.h>
 #include "../../lib/alloc/internal.h"
 #include "../../lib/sched/internal.h"
+#include "fake_plat.h"
+#include "unit.h"
 
-#define ARENA_SIZE (4UL << 20)
-
-static unsigned char arena[ARENA_SIZE] __attribute__((aligned(4096)));
-static int failures;
-
-static void report(int ok, const char *name, const char *detail)
-{
-	if (ok) {
-		fprintf(stdout, "ok - %s\n", name);
-	} else {
-		fprintf(stdout, "not ok - %s: %s\n", name, detail);
-		failures++;
-	}
-}
-
-/* ------------------------------------------------------------------ the fake platform */
-
-struct plat_memregion plat_free_memory(void)
-{
-	return (struct plat_memregion){(uintptr_t)arena, (uintptr_t)arena + ARENA_SIZE};
-}
-
-void plat_console_write(const char *buf, size_t len) { fwrite(buf, 1, len, stderr); }
-
-static jmp_buf panic_jump;
-static int panic_expected;
-
-_Noreturn void plat_crash(const char *msg)
-{
-	if (panic_expected)
-		longjmp(panic_jump, 1);
-	fprintf(stdout, "not ok - unexpected crash %s\n", msg != NULL ? msg : "");
-	exit(1);
-}
+/* ------------------------------------------------------------------ the fake clock and events */
 
 /* Time moves a microsecond per reading, and jumps to the deadline when the guest blocks. */
 static uint64_t fake_now = 1000000;
@@ -82,8 +50,8 @@ void plat_block(uint64_t deadline)
 		return;
 	}
 	if (deadline == UINT64_MAX) {
-		fprintf(stdout, "not ok - the guest would block forever\n");
-		exit(1);
+		unit_check(0, "the guest would block forever", "no thread can run and no deadline is set");
+		exit(unit_exit_status());
 	}
 	if (fake_now < deadline)
 		fake_now = deadline;
@@ -110,7 +78,7 @@ __asm__(".text\n"
 static void test_arch_context(void)
 {
 	static unsigned char stack[8192] __attribute__((aligned(16)));
-	char name[128], detail[128];
+	char name[128];
 
 	/* A misaligned top must still give the ABI's alignment at entry. */
 	for (int skew = 0; skew < 16; skew += 5) {
@@ -119,10 +87,9 @@ static void test_arch_context(void)
 		arch_context_switch(&ctx_main, &ctx_new);
 		snprintf(name, sizeof(name), "a context on a stack top %d bytes off alignment enters with rsp = 8 mod 16",
 			 skew);
-		snprintf(detail, sizeof(detail), "rsp %#lx at entry, argument %p", (unsigned long)entry_rsp, entry_arg);
-		report(entry_rsp % 16 == 8 && entry_arg == (void *)0x1234 &&
-			       entry_rsp < (uintptr_t)stack + sizeof(stack) - skew && entry_rsp > (uintptr_t)stack,
-		       name, detail);
+		unit_check(entry_rsp % 16 == 8 && entry_arg == (void *)0x1234 &&
+				   entry_rsp < (uintptr_t)stack + sizeof(stack) - skew && entry_rsp > (uintptr_t)stack,
+			   name, "rsp %#lx at entry, argument %p", (unsigned long)entry_rsp, entry_arg);
 	}
 }
 
@@ -151,7 +118,7 @@ static void test_round_robin(void)
 	int ok = norder == 9;
 	for (int i = 0; i < norder && ok; i++)
 		ok = order[i] == i % 3;
-	report(ok, "yield runs threads round robin", "wrong order");
+	unit_check(ok, "yield runs threads round robin", "wrong order");
 }
 
 static struct sched_waitq pp_q;
@@ -188,7 +155,7 @@ static void test_waitq(void)
 	int ok = norder == 15;
 	for (int i = 0; i < norder && ok; i++)
 		ok = order[i] == i % 3;
-	report(ok, "three threads ping-pong through a wait queue", "wrong order");
+	unit_check(ok, "three threads ping-pong through a wait queue", "wrong order");
 
 	/* wake_one wakes in FIFO order, one at a time. */
 	norder = 0;
@@ -206,7 +173,7 @@ static void test_waitq(void)
 	ok2 = ok2 && pp_q.head == NULL;
 	sched_wake_one(&pp_q);
 	sched_yield();
-	report(ok2, "wake_one takes waiters in arrival order", "queue order wrong");
+	unit_check(ok2, "wake_one takes waiters in arrival order", "queue order wrong");
 }
 
 static struct sched_thread *main_thread;
@@ -226,8 +193,6 @@ static void sleeper(void *arg)
 
 static void test_sleep(void)
 {
-	char detail[200];
-
 	norder = 0;
 	finished = 0;
 	block_calls = 0;
@@ -235,14 +200,12 @@ static void test_sleep(void)
 		sched_thread_create("sleeper", sleeper, (void *)i, 0);
 	uint64_t before = fake_now;
 	sched_block();
-	report(finished == 3 && norder == 3 && order[0] == 2 && order[1] == 1 && order[2] == 0,
-	       "sleepers wake in deadline order", "wrong order");
-	snprintf(detail, sizeof(detail), "slept %lu %lu %lu ns", (unsigned long)slept[0], (unsigned long)slept[1],
-		 (unsigned long)slept[2]);
-	report(slept[0] >= 3000000 && slept[1] >= 2000000 && slept[2] >= 1000000, "each sleeper slept its time",
-	       detail);
-	report(block_calls >= 3 && last_block_deadline != UINT64_MAX && fake_now - before < 4000000,
-	       "the idle loop blocks until the earliest deadline", "blocked too long or not at all");
+	unit_check(finished == 3 && norder == 3 && order[0] == 2 && order[1] == 1 && order[2] == 0,
+		   "sleepers wake in deadline order", "wrong order");
+	unit_check(slept[0] >= 3000000 && slept[1] >= 2000000 && slept[2] >= 1000000, "each sleeper slept its time",
+		   "slept %lu %lu %lu ns", (unsigned long)slept[0], (unsigned long)slept[1], (unsigned long)slept[2]);
+	unit_check(block_calls >= 3 && last_block_deadline != UINT64_MAX && fake_now - before < 4000000,
+		   "the idle loop blocks until the earliest deadline", "blocked too long or not at all");
 }
 
 static int x_returns;
@@ -266,14 +229,14 @@ static void test_block_wake(void)
 	/* Woken before it ever blocked: its first sched_block returns at once. */
 	sched_wake(x_thread);
 	sched_yield();
-	report(x_returns == 1, "a wake before sched_block is not lost", "the thread stayed blocked");
+	unit_check(x_returns == 1, "a wake before sched_block is not lost", "the thread stayed blocked");
 	sched_yield();
-	report(x_returns == 1, "sched_block without a wake stays blocked", "it returned");
+	unit_check(x_returns == 1, "sched_block without a wake stays blocked", "it returned");
 
 	/* The handler runs from the idle loop, as the guest's event channels do. */
 	event_handler = wake_x;
 	sched_sleep_ns(5000);
-	report(x_returns == 2, "an event handler wakes a blocked thread", "it stayed blocked");
+	unit_check(x_returns == 2, "an event handler wakes a blocked thread", "it stayed blocked");
 }
 
 static int reaped_runs;
@@ -294,9 +257,9 @@ static void test_reaping(void)
 		ok = sched_thread_create("short", short_lived, NULL, 64 * 1024) != NULL;
 		sched_yield();
 	}
-	report(ok && reaped_runs == 400, "exited threads' stacks are freed", "ran out of memory");
-	report(sched_thread_create("huge", short_lived, NULL, 8UL << 20) == NULL,
-	       "creating a thread without memory for its stack is NULL", "got a thread");
+	unit_check(ok && reaped_runs == 400, "exited threads' stacks are freed", "ran out of memory");
+	unit_check(sched_thread_create("huge", short_lived, NULL, 8UL << 20) == NULL,
+		   "creating a thread without memory for its stack is NULL", "got a thread");
 }
 
 static uint32_t mxcsr_seen[2];
@@ -329,19 +292,19 @@ static void test_fp_state(void)
 	sched_thread_create("fp1", mxcsr_thread, (void *)1, 0);
 	while (finished < 2)
 		sched_yield();
-	report((mxcsr_seen[0] & 0x6000) == 0x6000 && (mxcsr_seen[1] & 0x6000) == 0 &&
-		       (get_mxcsr() & 0x6000) == 0,
-	       "each thread keeps its own MXCSR", "rounding mode leaked");
+	unit_check((mxcsr_seen[0] & 0x6000) == 0x6000 && (mxcsr_seen[1] & 0x6000) == 0 &&
+			   (get_mxcsr() & 0x6000) == 0,
+		   "each thread keeps its own MXCSR", "rounding mode leaked");
 }
 
 static void test_names(void)
 {
 	struct sched_thread *t = sched_thread_create("a-very-long-thread-name", short_lived, NULL, 0);
 
-	report(sched_current() == main_thread && strcmp(sched_thread_name(main_thread), "main") == 0,
-	       "the boot context is thread main", "it is not");
-	report(t != NULL && strcmp(sched_thread_name(t), "a-very-long-thr") == 0, "names are copied and truncated",
-	       t != NULL ? sched_thread_name(t) : "NULL");
+	unit_check(sched_current() == main_thread && strcmp(sched_thread_name(main_thread), "main") == 0,
+		   "the boot context is thread main", "it is not");
+	unit_check(t != NULL && strcmp(sched_thread_name(t), "a-very-long-thr") == 0, "names are copied and truncated",
+		   "%s", t != NULL ? sched_thread_name(t) : "NULL");
 	sched_yield();
 }
 
@@ -352,25 +315,24 @@ static void overflow_thread(void *arg)
 	sched_yield();
 }
 
+static void run_overflow_thread(void *arg)
+{
+	(void)arg;
+	sched_thread_create("overflow", overflow_thread, NULL, 0);
+	sched_yield();
+	sched_yield();
+}
+
 /* Last: the panic leaves the scheduler mid-switch. */
 static void test_canary(void)
 {
-	panic_expected = 1;
-	if (setjmp(panic_jump) == 0) {
-		sched_thread_create("overflow", overflow_thread, NULL, 0);
-		sched_yield();
-		sched_yield();
-		report(0, "a thread that overwrote its stack bottom panics", "it went on");
-	} else {
-		report(1, "a thread that overwrote its stack bottom panics", "");
-	}
-	panic_expected = 0;
+	unit_check(panics(run_overflow_thread, NULL), "a thread that overwrote its stack bottom panics", "it went on");
 }
 
 int main(void)
 {
 	test_arch_context();
-	report(alloc_init() == 0 && sched_init() == 0, "alloc_init and sched_init", "failed");
+	unit_check(alloc_init() == 0 && sched_init() == 0, "alloc_init and sched_init", "failed");
 	main_thread = sched_current();
 	test_names();
 	test_round_robin();
@@ -380,9 +342,5 @@ int main(void)
 	test_reaping();
 	test_fp_state();
 	test_canary();
-	if (failures > 0) {
-		fprintf(stdout, "%d failure(s)\n", failures);
-		return 1;
-	}
-	return 0;
+	return unit_exit_status();
 }

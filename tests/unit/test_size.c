@@ -7,47 +7,35 @@
 #include <string.h>
 
 #include "image/size.h"
-
-static int test_failures;
+#include "unit.h"
 
 static void test_parse_ok(const char *s, uint64_t want)
 {
+	char name[64];
 	uint64_t got = 0;
 	int r = size_parse(s, &got);
 
-	if (r == 0 && got == want) {
-		printf("ok - parses \"%s\"\n", s);
-		return;
-	}
-	test_failures++;
-	printf("not ok - parses \"%s\": returned %d, value %" PRIu64 ", want %" PRIu64 "\n", s, r,
-	       got, want);
+	snprintf(name, sizeof name, "parses \"%s\"", s);
+	unit_check(r == 0 && got == want, name, "returned %d, value %" PRIu64 ", want %" PRIu64, r, got, want);
 }
 
 static void test_parse_bad(const char *s)
 {
+	char name[64];
 	uint64_t got = 12345;
 	int r = size_parse(s, &got);
 
-	if (r == -1 && got == 12345) {
-		printf("ok - rejects \"%s\"\n", s);
-		return;
-	}
-	test_failures++;
-	printf("not ok - rejects \"%s\": returned %d, value %" PRIu64 "\n", s, r, got);
+	snprintf(name, sizeof name, "rejects \"%s\"", s);
+	unit_check(r == -1 && got == 12345, name, "returned %d, value %" PRIu64, r, got);
 }
 
 static void test_format(uint64_t bytes, const char *want)
 {
-	char buf[SIZE_FORMAT_MAX];
+	char name[64], buf[SIZE_FORMAT_MAX];
 
 	size_format(bytes, buf, sizeof buf);
-	if (strcmp(buf, want) == 0) {
-		printf("ok - formats %" PRIu64 " as \"%s\"\n", bytes, want);
-		return;
-	}
-	test_failures++;
-	printf("not ok - formats %" PRIu64 ": got \"%s\", want \"%s\"\n", bytes, buf, want);
+	snprintf(name, sizeof name, "formats %" PRIu64 " as \"%s\"", bytes, want);
+	unit_check(strcmp(buf, want) == 0, name, "got \"%s\"", buf);
 }
 
 int main(void)
@@ -110,12 +98,7 @@ int main(void)
 		char small[5];
 
 		size_format(64 << 20, small, sizeof small);
-		if (strcmp(small, "64 M") == 0) {
-			printf("ok - truncates to a small buffer\n");
-		} else {
-			test_failures++;
-			printf("not ok - truncates to a small buffer: got \"%s\"\n", small);
-		}
+		unit_check(strcmp(small, "64 M") == 0, "truncates to a small buffer", "got \"%s\"", small);
 	}
-	return test_failures ? 1 : 0;
+	return unit_exit_status();
 }

@@ -9,18 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <mica/string.h>
-
-static int failures;
-
-static void report(int ok, const char *name, const char *detail)
-{
-	if (ok) {
-		fprintf(stdout, "ok - %s\n", name);
-	} else {
-		fprintf(stdout, "not ok - %s: %s\n", name, detail);
-		failures++;
-	}
-}
+#include "unit.h"
 
 static unsigned char src[600], a[600], b[600];
 
@@ -47,7 +36,7 @@ static void test_mem(void)
 			snprintf(detail, sizeof(detail), "offset %zu length %zu", off, n);
 		}
 	}
-	report(ok, "memcpy copies exactly n bytes at any alignment", detail);
+	unit_check(ok, "memcpy copies exactly n bytes at any alignment", "%s", detail);
 
 	ok = 1;
 	for (int shift = -20; shift <= 20 && ok; shift++) {
@@ -60,7 +49,7 @@ static void test_mem(void)
 			snprintf(detail, sizeof(detail), "shift %d length %zu", shift, n);
 		}
 	}
-	report(ok, "memmove handles overlap in both directions", detail);
+	unit_check(ok, "memmove handles overlap in both directions", "%s", detail);
 
 	ok = 1;
 	for (size_t n = 0; n < 300 && ok; n++) {
@@ -71,7 +60,7 @@ static void test_mem(void)
 			ok = a[5 + i] == 0xab;
 		snprintf(detail, sizeof(detail), "length %zu", n);
 	}
-	report(ok, "memset fills n bytes with the low byte of c", detail);
+	unit_check(ok, "memset fills n bytes with the low byte of c", "%s", detail);
 
 	ok = memcmp(a, b, 0) == 0;
 	for (size_t n = 1; n < 200 && ok; n++) {
@@ -85,7 +74,7 @@ static void test_mem(void)
 			snprintf(detail, sizeof(detail), "length %zu difference at %zu", n, pos);
 		}
 	}
-	report(ok, "memcmp compares as unsigned bytes and stops at n", detail);
+	unit_check(ok, "memcmp compares as unsigned bytes and stops at n", "%s", detail);
 }
 
 static void test_str(void)
@@ -99,7 +88,7 @@ static void test_str(void)
 		for (size_t m = 0; m < 6; m++)
 			ok = ok && strnlen(words[i], m) == (__builtin_strlen(words[i]) < m ? __builtin_strlen(words[i]) : m);
 	}
-	report(ok, "strlen and strnlen", "length differs");
+	unit_check(ok, "strlen and strnlen", "length differs");
 
 	ok = 1;
 	for (size_t i = 0; i < nw; i++) {
@@ -110,25 +99,21 @@ static void test_str(void)
 						   sign(__builtin_strncmp(words[i], words[j], n));
 		}
 	}
-	report(ok, "strcmp and strncmp order like the host, bytes unsigned", "order differs");
+	unit_check(ok, "strcmp and strncmp order like the host, bytes unsigned", "order differs");
 
 	const char *s = "hello world";
 	ok = strchr(s, 'o') == s + 4 && strchr(s, 'z') == NULL && strchr(s, '\0') == s + 11 &&
 	     strchr(s, 'h' + 256) == s;
-	report(ok, "strchr finds the first match, the terminator included", "wrong position");
+	unit_check(ok, "strchr finds the first match, the terminator included", "wrong position");
 
 	ok = memchr(s, 'o', 11) == s + 4 && memchr(s, 'o', 4) == NULL && memchr(s, 'd', 11) == s + 10 &&
 	     memchr(s, 0, 12) == s + 11 && memchr(s, 'h', 0) == NULL && memchr("\xff", 0xff, 1) != NULL;
-	report(ok, "memchr stops at n and compares as unsigned char", "wrong position");
+	unit_check(ok, "memchr stops at n and compares as unsigned char", "wrong position");
 }
 
 int main(void)
 {
 	test_mem();
 	test_str();
-	if (failures > 0) {
-		fprintf(stdout, "%d failure(s)\n", failures);
-		return 1;
-	}
-	return 0;
+	return unit_exit_status();
 }

@@ -14,18 +14,12 @@
 #include <xen/errno.h>
 #include <xen/event_channel.h>
 #include <xen/sched.h>
+#include "unit.h"
 
 #define RAM (256 * 1024)
 
-static int failures;
 static struct guest g;
 static uint8_t *ram;
-
-static void check(int ok, const char *what)
-{
-	printf("%s - %s\n", ok ? "ok" : "not ok", what);
-	failures += !ok;
-}
 
 /* A scratch area in guest RAM for hypercall argument structures. */
 #define ARG_GADDR (MICA_RAM_BASE + 0x1000)
@@ -69,102 +63,115 @@ static void unmask_port(uint32_t port)
 static void test_start_info(void)
 {
 	fresh_guest(false);
-	check(strcmp((char *)g.start_info->cmd_line, "app a\\ b") == 0, "command line joins argv, escaping spaces");
-	check(g.start_info->console.domU.evtchn == g.console_port && g.console_port != 0, "console port in start_info");
-	check(g.start_info->shared_info == MICA_RAM_BASE + RAM - 2 * MICA_PAGE_SIZE, "shared_info below start_info");
-	check(g.shared->evtchn_mask[0] == ~0UL, "every port starts masked");
+	unit_check(strcmp((char *)g.start_info->cmd_line, "app a\\ b") == 0,
+		   "command line joins argv, escaping spaces", NULL);
+	unit_check(g.start_info->console.domU.evtchn == g.console_port && g.console_port != 0,
+		   "console port in start_info", NULL);
+	unit_check(g.start_info->shared_info == MICA_RAM_BASE + RAM - 2 * MICA_PAGE_SIZE,
+		   "shared_info below start_info", NULL);
+	unit_check(g.shared->evtchn_mask[0] == ~0UL, "every port starts masked", NULL);
 	char *long_argv[] = {"app", NULL, NULL};
 	char big[1100];
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = 0;
 	long_argv[1] = big;
 	char err[128];
-	check(start_info_build(&g, 2, long_argv, 0, err, sizeof(err)) != 0 && strstr(err, "1023"),
-	      "overlong command line refused");
+	unit_check(start_info_build(&g, 2, long_argv, 0, err, sizeof(err)) != 0 && strstr(err, "1023"),
+		   "overlong command line refused", NULL);
 }
 
 static void test_loopback_pair(void)
 {
 	fresh_guest(false);
 	evtchn_alloc_unbound_t au = {.dom = DOMID_SELF, .remote_dom = DOMID_SELF};
-	check(evop(EVTCHNOP_alloc_unbound, &au, sizeof(au), &au) == 0 && au.port > 0, "alloc_unbound");
+	unit_check(evop(EVTCHNOP_alloc_unbound, &au, sizeof(au), &au) == 0 && au.port > 0, "alloc_unbound", NULL);
 	evtchn_bind_interdomain_t bi = {.remote_dom = DOMID_SELF, .remote_port = au.port};
-	check(evop(EVTCHNOP_bind_interdomain, &bi, sizeof(bi), &bi) == 0 && bi.local_port != au.port,
-	      "bind_interdomain to own unbound port");
+	unit_check(evop(EVTCHNOP_bind_interdomain, &bi, sizeof(bi), &bi) == 0 && bi.local_port != au.port,
+		   "bind_interdomain to own unbound port", NULL);
 	evtchn_send_t send = {.port = bi.local_port};
-	check(evop(EVTCHNOP_send, &send, sizeof(send), NULL) == 0 && pending(au.port), "send raises the peer");
-	check(!evtchn_guest_has_pending(&g), "masked port raises no upcall");
+	unit_check(evop(EVTCHNOP_send, &send, sizeof(send), NULL) == 0 && pending(au.port),
+		   "send raises the peer", NULL);
+	unit_check(!evtchn_guest_has_pending(&g), "masked port raises no upcall", NULL);
 	unmask_port(au.port);
-	check(evtchn_guest_has_pending(&g), "unmasking a pending port raises the upcall");
+	unit_check(evtchn_guest_has_pending(&g), "unmasking a pending port raises the upcall", NULL);
 	evtchn_close_t cl = {.port = bi.local_port};
-	check(evop(EVTCHNOP_close, &cl, sizeof(cl), NULL) == 0, "close");
-	check(evop(EVTCHNOP_send, &send, sizeof(send), NULL) == -XEN_EINVAL, "send on closed port fails");
+	unit_check(evop(EVTCHNOP_close, &cl, sizeof(cl), NULL) == 0, "close", NULL);
+	unit_check(evop(EVTCHNOP_send, &send, sizeof(send), NULL) == -XEN_EINVAL, "send on closed port fails", NULL);
 	evtchn_bind_interdomain_t again = {.remote_dom = DOMID_SELF, .remote_port = au.port};
-	check(evop(EVTCHNOP_bind_interdomain, &again, sizeof(again), NULL) == 0, "peer of a closed port is unbound again");
+	unit_check(evop(EVTCHNOP_bind_interdomain, &again, sizeof(again), NULL) == 0,
+		   "peer of a closed port is unbound again", NULL);
 }
 
 static void test_echo(void)
 {
 	fresh_guest(false);
 	evtchn_bind_interdomain_t bi = {.remote_dom = 0, .remote_port = MICA_DOM0_ECHO_PORT};
-	check(evop(EVTCHNOP_bind_interdomain, &bi, sizeof(bi), NULL) == -XEN_EINVAL, "echo refused when not declared");
+	unit_check(evop(EVTCHNOP_bind_interdomain, &bi, sizeof(bi), NULL) == -XEN_EINVAL,
+		   "echo refused when not declared", NULL);
 	fresh_guest(true);
-	check(evop(EVTCHNOP_bind_interdomain, &bi, sizeof(bi), &bi) == 0, "echo bound when declared");
-	check(evop(EVTCHNOP_bind_interdomain, &bi, sizeof(bi), NULL) == -XEN_EINVAL, "echo binds only once");
+	unit_check(evop(EVTCHNOP_bind_interdomain, &bi, sizeof(bi), &bi) == 0, "echo bound when declared", NULL);
+	unit_check(evop(EVTCHNOP_bind_interdomain, &bi, sizeof(bi), NULL) == -XEN_EINVAL, "echo binds only once", NULL);
 	unmask_port(bi.local_port);
 	evtchn_send_t send = {.port = bi.local_port};
-	check(evop(EVTCHNOP_send, &send, sizeof(send), NULL) == 0 && pending(bi.local_port) &&
-		      evtchn_guest_has_pending(&g),
-	      "echo raises the sender's port");
+	unit_check(evop(EVTCHNOP_send, &send, sizeof(send), NULL) == 0 && pending(bi.local_port) &&
+			   evtchn_guest_has_pending(&g),
+		   "echo raises the sender's port", NULL);
 	evtchn_bind_interdomain_t other = {.remote_dom = 0, .remote_port = 2};
-	check(evop(EVTCHNOP_bind_interdomain, &other, sizeof(other), NULL) == -XEN_EINVAL, "other dom0 ports refused");
+	unit_check(evop(EVTCHNOP_bind_interdomain, &other, sizeof(other), NULL) == -XEN_EINVAL,
+		   "other dom0 ports refused", NULL);
 }
 
 static void test_errors(void)
 {
 	fresh_guest(false);
 	evtchn_send_t send = {.port = 9999};
-	check(evop(EVTCHNOP_send, &send, sizeof(send), NULL) == -XEN_EINVAL, "send on out-of-range port");
+	unit_check(evop(EVTCHNOP_send, &send, sizeof(send), NULL) == -XEN_EINVAL, "send on out-of-range port", NULL);
 	send.port = 0;
-	check(evop(EVTCHNOP_send, &send, sizeof(send), NULL) == -XEN_EINVAL, "send on port 0");
+	unit_check(evop(EVTCHNOP_send, &send, sizeof(send), NULL) == -XEN_EINVAL, "send on port 0", NULL);
 	uint64_t args[5] = {EVTCHNOP_send, 0x10};
 	bool wait;
-	check(hypercall_dispatch(&g, __HYPERVISOR_event_channel_op, args, &wait) == -XEN_EFAULT, "pointer below RAM");
+	unit_check(hypercall_dispatch(&g, __HYPERVISOR_event_channel_op, args, &wait) == -XEN_EFAULT,
+		   "pointer below RAM", NULL);
 	args[1] = MICA_RAM_BASE + RAM - 2;
-	check(hypercall_dispatch(&g, __HYPERVISOR_event_channel_op, args, &wait) == -XEN_EFAULT, "pointer straddling RAM end");
+	unit_check(hypercall_dispatch(&g, __HYPERVISOR_event_channel_op, args, &wait) == -XEN_EFAULT,
+		   "pointer straddling RAM end", NULL);
 	args[0] = 77;
 	args[1] = ARG_GADDR;
-	check(hypercall_dispatch(&g, __HYPERVISOR_event_channel_op, args, &wait) == -XEN_ENOSYS, "unknown EVTCHNOP");
-	check(hypercall_dispatch(&g, 63, args, &wait) == -XEN_ENOSYS, "unknown hypercall");
+	unit_check(hypercall_dispatch(&g, __HYPERVISOR_event_channel_op, args, &wait) == -XEN_ENOSYS,
+		   "unknown EVTCHNOP", NULL);
+	unit_check(hypercall_dispatch(&g, 63, args, &wait) == -XEN_ENOSYS, "unknown hypercall", NULL);
 	int ports = 0;
 	evtchn_alloc_unbound_t au = {.dom = DOMID_SELF, .remote_dom = 0};
 	while (evop(EVTCHNOP_alloc_unbound, &au, sizeof(au), NULL) == 0)
 		ports++;
-	check(ports == GUEST_MAX_PORTS - 2 && evop(EVTCHNOP_alloc_unbound, &au, sizeof(au), NULL) == -XEN_ENOSPC,
-	      "port exhaustion gives ENOSPC");
+	unit_check(ports == GUEST_MAX_PORTS - 2 && evop(EVTCHNOP_alloc_unbound, &au, sizeof(au), NULL) == -XEN_ENOSPC,
+		   "port exhaustion gives ENOSPC", NULL);
 	evtchn_alloc_unbound_t foreign = {.dom = 5, .remote_dom = 0};
-	check(evop(EVTCHNOP_alloc_unbound, &foreign, sizeof(foreign), NULL) == -XEN_EPERM, "alloc for another domain refused");
+	unit_check(evop(EVTCHNOP_alloc_unbound, &foreign, sizeof(foreign), NULL) == -XEN_EPERM,
+		   "alloc for another domain refused", NULL);
 	evtchn_bind_virq_t v = {.virq = VIRQ_TIMER, .vcpu = 1};
-	check(evop(EVTCHNOP_bind_virq, &v, sizeof(v), NULL) == -XEN_ENOENT, "virq on vcpu 1 refused");
+	unit_check(evop(EVTCHNOP_bind_virq, &v, sizeof(v), NULL) == -XEN_ENOENT, "virq on vcpu 1 refused", NULL);
 }
 
 static void test_block_and_timer(void)
 {
 	fresh_guest(false);
 	evtchn_bind_virq_t v = {.virq = VIRQ_TIMER};
-	check(evop(EVTCHNOP_bind_virq, &v, sizeof(v), &v) == 0, "bind VIRQ_TIMER");
-	check(evop(EVTCHNOP_bind_virq, &v, sizeof(v), NULL) == -XEN_EEXIST, "VIRQ_TIMER binds once");
+	unit_check(evop(EVTCHNOP_bind_virq, &v, sizeof(v), &v) == 0, "bind VIRQ_TIMER", NULL);
+	unit_check(evop(EVTCHNOP_bind_virq, &v, sizeof(v), NULL) == -XEN_EEXIST, "VIRQ_TIMER binds once", NULL);
 	unmask_port(v.port);
 	bool wait;
 	uint64_t args[5] = {SCHEDOP_block};
-	check(hypercall_dispatch(&g, __HYPERVISOR_sched_op, args, &wait) == 0 && wait && g.blocked,
-	      "block with nothing pending waits");
-	check(!hypercall_block_done(&g), "still blocked");
+	unit_check(hypercall_dispatch(&g, __HYPERVISOR_sched_op, args, &wait) == 0 && wait && g.blocked,
+		   "block with nothing pending waits", NULL);
+	unit_check(!hypercall_block_done(&g), "still blocked", NULL);
 	uint64_t deadline = guest_now_ns() - 1;
 	g.timer_deadline = deadline;
 	hypercall_timer_check(&g, guest_now_ns());
-	check(hypercall_block_done(&g) && pending(v.port) && g.timer_deadline == 0, "expired timer raises VIRQ_TIMER");
-	check(hypercall_dispatch(&g, __HYPERVISOR_sched_op, args, &wait) == 0 && !wait, "block with an event pending returns");
+	unit_check(hypercall_block_done(&g) && pending(v.port) && g.timer_deadline == 0,
+		   "expired timer raises VIRQ_TIMER", NULL);
+	unit_check(hypercall_dispatch(&g, __HYPERVISOR_sched_op, args, &wait) == 0 && !wait,
+		   "block with an event pending returns", NULL);
 }
 
 static void test_shutdown(void)
@@ -188,17 +195,17 @@ static void test_shutdown(void)
 		bool wait;
 		char what[64];
 		snprintf(what, sizeof(what), "shutdown reason %#x", cases[i].reason);
-		check(hypercall_dispatch(&g, __HYPERVISOR_sched_op, args, &wait) == 0 && g.end == cases[i].end &&
-			      g.exit_status == cases[i].status,
-		      what);
+		unit_check(hypercall_dispatch(&g, __HYPERVISOR_sched_op, args, &wait) == 0 && g.end == cases[i].end &&
+				   g.exit_status == cases[i].status,
+			   what, NULL);
 	}
 	fresh_guest(false);
 	struct sched_shutdown bad = {.reason = 9};
 	memcpy(guest_ptr(&g, ARG_GADDR, sizeof(bad)), &bad, sizeof(bad));
 	uint64_t args[5] = {SCHEDOP_shutdown, ARG_GADDR};
 	bool wait;
-	check(hypercall_dispatch(&g, __HYPERVISOR_sched_op, args, &wait) == -XEN_EINVAL && g.end == GUEST_RUNNING,
-	      "unknown shutdown reason refused");
+	unit_check(hypercall_dispatch(&g, __HYPERVISOR_sched_op, args, &wait) == -XEN_EINVAL && g.end == GUEST_RUNNING,
+		   "unknown shutdown reason refused", NULL);
 }
 
 /* Captures what the console backend writes to stdout. */
@@ -243,20 +250,22 @@ static void console_write_corrupt(void)
 static void test_console(void)
 {
 	fresh_guest(false);
-	check(strcmp(console_capture(console_write_wrapped), "wrapped hello\n") == 0, "ring output across index wrap");
-	check(g.console->out_cons == g.console->out_prod, "consumer index advanced");
-	check(strcmp(console_capture(console_write_corrupt), "") == 0 && g.console_corrupt_reported &&
-		      g.console->out_cons == 9000,
-	      "corrupt ring drops output, reported once");
+	unit_check(strcmp(console_capture(console_write_wrapped), "wrapped hello\n") == 0,
+		   "ring output across index wrap", NULL);
+	unit_check(g.console->out_cons == g.console->out_prod, "consumer index advanced", NULL);
+	unit_check(strcmp(console_capture(console_write_corrupt), "") == 0 && g.console_corrupt_reported &&
+			   g.console->out_cons == 9000,
+		   "corrupt ring drops output, reported once", NULL);
 	fresh_guest(false);
-	check(console_input_space(&g) == sizeof(g.console->in), "input ring starts empty");
+	unit_check(console_input_space(&g) == sizeof(g.console->in), "input ring starts empty", NULL);
 	char big[2000];
 	memset(big, 'i', sizeof(big));
-	check(console_input(&g, big, sizeof(big)) == sizeof(g.console->in) && console_input_space(&g) == 0,
-	      "input stops when the ring is full");
+	unit_check(console_input(&g, big, sizeof(big)) == sizeof(g.console->in) && console_input_space(&g) == 0,
+		   "input stops when the ring is full", NULL);
 	g.console->in_cons = 5;
 	g.console->in_prod = 5000;
-	check(console_input_space(&g) == 0 && console_input(&g, "x", 1) == 0, "corrupt input indices give no room");
+	unit_check(console_input_space(&g) == 0 && console_input(&g, "x", 1) == 0,
+		   "corrupt input indices give no room", NULL);
 }
 
 int main(void)
@@ -270,5 +279,5 @@ int main(void)
 	test_block_and_timer();
 	test_shutdown();
 	test_console();
-	return failures ? 1 : 0;
+	return unit_exit_status();
 }
