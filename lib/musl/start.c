@@ -1,6 +1,7 @@
 /* Starts a musl program as Linux's exec would leave it: argv, envp and auxv for __libc_start_main. */
 #include <elf.h>
-#include <mica/plat.h>
+#include <sys/syscall.h>
+#include <mica/syscall.h>
 
 int main(int argc, char **argv, char **envp);
 int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv, void (*init)(void),
@@ -27,9 +28,9 @@ int mica_app_start(int argc, char **argv)
 	*v++ = 0; /* end of argv */
 	*v++ = 0; /* envp: empty */
 
-	/* Stack-protector and pointer-guard seeds; musl takes them from AT_RANDOM. */
-	for (unsigned int i = 0; i < sizeof(start_random); i++)
-		start_random[i] = (unsigned char)(plat_time_ns() >> (i % 8));
+	/* Stack-protector and pointer-guard seeds, which musl takes from AT_RANDOM: the initcalls
+	 * have run, so the syscall layer's generator is seeded. */
+	mica_syscall(SYS_getrandom, (long)start_random, sizeof(start_random), 0, 0, 0, 0);
 	const unsigned long aux[START_AUXV][2] = {
 		{AT_PHDR, (unsigned long)&__ehdr_start + __ehdr_start.e_phoff},
 		{AT_PHENT, __ehdr_start.e_phentsize},

@@ -134,7 +134,7 @@ void sched_switch(enum sched_state state)
 	sched_reap();
 }
 
-void sched_yield(void) { sched_switch(SCHED_RUNNABLE); }
+void sched_thread_yield(void) { sched_switch(SCHED_RUNNABLE); }
 
 static void sched_sleepers_add(struct sched_thread *t, uint64_t deadline)
 {

@@ -11,5 +11,5 @@ _mica_proc_entry:
 	.section .bss
 	.balign 16
 proc_boot_stack:
-	.skip 16384
+	.skip CONFIG_STACK_SIZE_KIB * 1024
 proc_boot_stack_top:

@@ -26,8 +26,8 @@ print(coroutine.resume(co, 1, 2))
 print(coroutine.resume(co, 10))
 print(coroutine.resume(co, "done"))
 print(coroutine.status(co), coroutine.resume(co))
-print(pcall(function() error("boom") end))
-print(pcall(function() error({code = 7}) end))
+print(pcall(function() error("boom", 0) end))
+print(select(2, pcall(function() error({code = 7}) end)).code)
 print(select(2, pcall(function() local x = nil; return x.y end)):match("attempt to index"))
 local keys = {}
 for k in pairs({alpha = 1, beta = 2, gamma = 3}) do keys[#keys + 1] = k end

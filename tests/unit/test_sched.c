@@ -1,9 +1,9 @@
 /* unit-sources: arch/x86_64/switch.S lib/sched/sched.c lib/sched/waitq.c lib/alloc/page.c lib/alloc/heap.c lib/alloc/init.c lib/core/panic.c lib/core/console.c lib/core/format.c lib/core/libc_stdio.c lib/core/string.c */
-/* unit-cflags: -Dsched_yield=mica_sched_yield -Dmalloc=mica_malloc -Dfree=mica_free -Dcalloc=mica_calloc -Drealloc=mica_realloc -Daligned_alloc=mica_aligned_alloc -Dprintf=mica_printf -Dvprintf=mica_vprintf -Dsnprintf=mica_snprintf -Dvsnprintf=mica_vsnprintf -Dputs=mica_puts -Dputchar=mica_putchar -Dstrlen=mica_strlen -Dstrnlen=mica_strnlen -Dstrcmp=mica_strcmp -Dstrncmp=mica_strncmp -Dstrchr=mica_strchr -Dmemchr=mica_memchr */
+/* unit-cflags: -Dmalloc=mica_malloc -Dfree=mica_free -Dcalloc=mica_calloc -Drealloc=mica_realloc -Daligned_alloc=mica_aligned_alloc -Dprintf=mica_printf -Dvprintf=mica_vprintf -Dsnprintf=mica_snprintf -Dvsnprintf=mica_vsnprintf -Dputs=mica_puts -Dputchar=mica_putchar -Dstrlen=mica_strlen -Dstrnlen=mica_strnlen -Dstrcmp=mica_strcmp -Dstrncmp=mica_strncmp -Dstrchr=mica_strchr -Dmemchr=mica_memchr */
 /*
  * Host test of the context switch and lib/sched: real stack switching on the host CPU, with the
- * platform replaced by a fake clock and a fake event channel whose handler runs from
- * plat_block or evtchn_dispatch just as the guest's would.
+ * platform replaced by a fake clock, a fake event channel whose handler runs from plat_block or
+ * evtchn_dispatch just as the guest's would, and a fake FS base that is only recorded.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +27,11 @@ static uint64_t last_block_deadline;
 static int block_calls;
 
 uint64_t plat_time_ns(void) { return fake_now += 1000; }
+
+/* What the FS base would be: the host's own must stay as it is, or its libc loses its TLS. */
+static uintptr_t fake_tls;
+
+void plat_set_tls(uintptr_t base) { fake_tls = base; }
 
 static void (*event_handler)(void);
 
@@ -102,7 +107,7 @@ static void rr_thread(void *arg)
 {
 	for (int i = 0; i < 3; i++) {
 		order[norder++] = (int)(intptr_t)arg;
-		sched_yield();
+		sched_thread_yield();
 	}
 	finished++;
 }
@@ -114,7 +119,7 @@ static void test_round_robin(void)
 	for (intptr_t i = 0; i < 3; i++)
 		sched_thread_create("rr", rr_thread, (void *)i, 0);
 	while (finished < 3)
-		sched_yield();
+		sched_thread_yield();
 	int ok = norder == 9;
 	for (int i = 0; i < norder && ok; i++)
 		ok = order[i] == i % 3;
@@ -151,7 +156,7 @@ static void test_waitq(void)
 	sched_thread_create("pp1", pp_thread, (void *)1, 0);
 	sched_thread_create("pp0", pp_thread, (void *)0, 0);
 	while (finished < 3)
-		sched_yield();
+		sched_thread_yield();
 	int ok = norder == 15;
 	for (int i = 0; i < norder && ok; i++)
 		ok = order[i] == i % 3;
@@ -163,7 +168,7 @@ static void test_waitq(void)
 	pp_turn = 0;
 	sched_thread_create("w0", waiter, &pp_q, 0);
 	sched_thread_create("w1", waiter, &pp_q, 0);
-	sched_yield();
+	sched_thread_yield();
 	struct sched_thread *first = pp_q.head, *second = first != NULL ? first->next : NULL;
 	int ok2 = first != NULL && second != NULL && strcmp(sched_thread_name(first), "w0") == 0 &&
 		  strcmp(sched_thread_name(second), "w1") == 0;
@@ -172,7 +177,7 @@ static void test_waitq(void)
 	sched_wake_one(&pp_q);
 	ok2 = ok2 && pp_q.head == NULL;
 	sched_wake_one(&pp_q);
-	sched_yield();
+	sched_thread_yield();
 	unit_check(ok2, "wake_one takes waiters in arrival order", "queue order wrong");
 }
 
@@ -228,9 +233,9 @@ static void test_block_wake(void)
 	x_thread = sched_thread_create("blocker", blocker, NULL, 0);
 	/* Woken before it ever blocked: its first sched_block returns at once. */
 	sched_wake(x_thread);
-	sched_yield();
+	sched_thread_yield();
 	unit_check(x_returns == 1, "a wake before sched_block is not lost", "the thread stayed blocked");
-	sched_yield();
+	sched_thread_yield();
 	unit_check(x_returns == 1, "sched_block without a wake stays blocked", "it returned");
 
 	/* The handler runs from the idle loop, as the guest's event channels do. */
@@ -255,11 +260,94 @@ static void test_reaping(void)
 	/* 400 stacks of 64 KiB are six times the arena: only reaping lets them all exist in turn. */
 	for (int i = 0; i < 400 && ok; i++) {
 		ok = sched_thread_create("short", short_lived, NULL, 64 * 1024) != NULL;
-		sched_yield();
+		sched_thread_yield();
 	}
 	unit_check(ok && reaped_runs == 400, "exited threads' stacks are freed", "ran out of memory");
 	unit_check(sched_thread_create("huge", short_lived, NULL, 8UL << 20) == NULL,
 		   "creating a thread without memory for its stack is NULL", "got a thread");
+}
+
+static int until_result, until_returns;
+static uint64_t until_waited;
+
+static void until_thread(void *arg)
+{
+	uint64_t t0 = plat_time_ns();
+
+	until_result = sched_block_until(t0 + (uint64_t)(uintptr_t)arg);
+	until_waited = plat_time_ns() - t0;
+	until_returns++;
+	/* Woken before its deadline, it must be off the sleep list: this block lasts. */
+	sched_block();
+	until_returns++;
+}
+
+static void test_block_until(void)
+{
+	until_returns = 0;
+	x_thread = sched_thread_create("until", until_thread, (void *)(uintptr_t)5000000, 0);
+	sched_thread_yield();
+	sched_wake(x_thread);
+	sched_thread_yield();
+	unit_check(until_returns == 1 && until_result && until_waited < 5000000,
+		   "sched_block_until returns true when woken before the deadline", "returned %d after %lu ns",
+		   until_result, (unsigned long)until_waited);
+	sched_sleep_ns(10000000);
+	unit_check(until_returns == 1, "a thread woken from sched_block_until is not woken again by its deadline",
+		   "its old deadline woke it");
+	sched_wake(x_thread);
+	sched_thread_yield();
+
+	until_returns = 0;
+	x_thread = sched_thread_create("until", until_thread, (void *)(uintptr_t)2000000, 0);
+	sched_sleep_ns(3000000);
+	unit_check(until_returns == 1 && !until_result && until_waited >= 2000000,
+		   "sched_block_until returns false at its deadline", "returned %d after %lu ns", until_result,
+		   (unsigned long)until_waited);
+	sched_wake(x_thread);
+	sched_thread_yield();
+}
+
+static uintptr_t tls_seen[2];
+static uintptr_t on_stack_local;
+
+static void tls_thread(void *arg)
+{
+	int i = (int)(intptr_t)arg;
+
+	tls_seen[i] = fake_tls;
+	sched_thread_yield();
+	/* Switched back in after main ran with its own: loaded again. */
+	tls_seen[i] = tls_seen[i] == fake_tls ? fake_tls : 0;
+	on_stack_local = (uintptr_t)&i;
+	finished++;
+}
+
+static void test_tls(void)
+{
+	static unsigned char stack[16384] __attribute__((aligned(16)));
+
+	finished = 0;
+	sched_set_tls(main_thread, 0x1000);
+	unit_check(fake_tls == 0x1000 && sched_tls(main_thread) == 0x1000, "sched_set_tls loads the current thread's",
+		   "FS base %#lx", (unsigned long)fake_tls);
+	struct sched_thread *own = sched_thread_create("tls0", tls_thread, (void *)0, 0);
+	sched_thread_create("tls1", tls_thread, (void *)1, 0);
+	sched_set_tls(own, 0x2000);
+	unit_check(fake_tls == 0x1000, "setting another thread's leaves the FS base alone", NULL);
+	while (finished < 2)
+		sched_thread_yield();
+	unit_check(tls_seen[0] == 0x2000 && tls_seen[1] == 0x1000 && fake_tls == 0x1000,
+		   "each thread runs with its own FS base, new ones with their creator's", "saw %#lx and %#lx",
+		   (unsigned long)tls_seen[0], (unsigned long)tls_seen[1]);
+	sched_set_tls(main_thread, 0);
+
+	finished = 0;
+	struct sched_thread *t = sched_thread_create_on("on", tls_thread, (void *)0, stack + sizeof(stack));
+	while (finished < 1)
+		sched_thread_yield();
+	unit_check(t != NULL && on_stack_local > (uintptr_t)stack && on_stack_local < (uintptr_t)stack + sizeof(stack),
+		   "sched_thread_create_on runs the thread on the given stack", NULL);
 }
 
 static uint32_t mxcsr_seen[2];
@@ -280,7 +368,7 @@ static void mxcsr_thread(void *arg)
 		uint32_t v = get_mxcsr() | 0x6000;
 		__asm__ __volatile__("ldmxcsr %0" : : "m"(v));
 	}
-	sched_yield();
+	sched_thread_yield();
 	mxcsr_seen[i] = get_mxcsr();
 	finished++;
 }
@@ -291,7 +379,7 @@ static void test_fp_state(void)
 	sched_thread_create("fp0", mxcsr_thread, (void *)0, 0);
 	sched_thread_create("fp1", mxcsr_thread, (void *)1, 0);
 	while (finished < 2)
-		sched_yield();
+		sched_thread_yield();
 	unit_check((mxcsr_seen[0] & 0x6000) == 0x6000 && (mxcsr_seen[1] & 0x6000) == 0 &&
 			   (get_mxcsr() & 0x6000) == 0,
 		   "each thread keeps its own MXCSR", "rounding mode leaked");
@@ -305,22 +393,22 @@ static void test_names(void)
 		   "the boot context is thread main", "it is not");
 	unit_check(t != NULL && strcmp(sched_thread_name(t), "a-very-long-thr") == 0, "names are copied and truncated",
 		   "%s", t != NULL ? sched_thread_name(t) : "NULL");
-	sched_yield();
+	sched_thread_yield();
 }
 
 static void overflow_thread(void *arg)
 {
 	(void)arg;
 	*(uint64_t *)sched_current()->stack = 0;
-	sched_yield();
+	sched_thread_yield();
 }
 
 static void run_overflow_thread(void *arg)
 {
 	(void)arg;
 	sched_thread_create("overflow", overflow_thread, NULL, 0);
-	sched_yield();
-	sched_yield();
+	sched_thread_yield();
+	sched_thread_yield();
 }
 
 /* Last: the panic leaves the scheduler mid-switch. */
@@ -339,6 +427,8 @@ int main(void)
 	test_waitq();
 	test_sleep();
 	test_block_wake();
+	test_block_until();
+	test_tls();
 	test_reaping();
 	test_fp_state();
 	test_canary();

@@ -115,7 +115,7 @@ static void pingpong(void *arg)
 		order[norder++] = me;
 		turn++;
 		sched_wake_all(&turn_q);
-		sched_yield();
+		sched_thread_yield();
 	}
 	finished++;
 	sched_wake_one(&done_q);
@@ -177,7 +177,7 @@ static void test_reaping(void)
 	/* 256 stacks of 1 MiB in turn: more than the guest has unless exited stacks are freed. */
 	for (int i = 0; i < 256 && ok; i++) {
 		ok = sched_thread_create("churn", churn, NULL, 1024 * 1024) != NULL;
-		sched_yield();
+		sched_thread_yield();
 	}
 	check(ok && churned == 256, "exited threads' stacks are freed");
 }

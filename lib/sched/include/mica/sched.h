@@ -24,7 +24,7 @@ struct sched_thread *sched_current(void);
 const char *sched_thread_name(const struct sched_thread *t);
 
 /* Lets every other runnable thread, and pending event handlers, run once. */
-void sched_yield(void);
+void sched_thread_yield(void);
 
 /* Sleeps for at least ns nanoseconds of plat_time_ns. */
 void sched_sleep_ns(uint64_t ns);

@@ -1,0 +1,184 @@
+/* Calls that change names or attributes by path: mkdir, rmdir, unlink, rename, symlink, link, truncate, chmod. */
+#include "vfs.h"
+#include "sys.h"
+
+static long names_mkdir(int dirfd, const char *path, uint32_t mode)
+{
+	struct vfs_path p;
+	int r = vfs_lookup_at(dirfd, path, 0, &p);
+
+	return r != 0 ? r : vfs_make(&p, S_IFDIR | (mode & 07777), NULL);
+}
+
+VFS_SYSCALL(mkdir)
+{
+	return names_mkdir(AT_FDCWD, (const char *)a1, (uint32_t)a2);
+}
+
+VFS_SYSCALL(mkdirat)
+{
+	return names_mkdir((int)a1, (const char *)a2, (uint32_t)a3);
+}
+
+static long names_remove(int dirfd, const char *path, bool dir)
+{
+	struct vfs_path p;
+	int r = vfs_lookup_at(dirfd, path, 0, &p);
+
+	if (r != 0)
+		return r;
+	return dir ? vfs_rmdir(&p) : vfs_unlink(&p);
+}
+
+VFS_SYSCALL(rmdir)
+{
+	return names_remove(AT_FDCWD, (const char *)a1, true);
+}
+
+VFS_SYSCALL(unlink)
+{
+	return names_remove(AT_FDCWD, (const char *)a1, false);
+}
+
+VFS_SYSCALL(unlinkat)
+{
+	if (a3 & ~(long)AT_REMOVEDIR)
+		return -EINVAL;
+	return names_remove((int)a1, (const char *)a2, (a3 & AT_REMOVEDIR) != 0);
+}
+
+static long names_rename(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned long flags)
+{
+	struct vfs_path from, to;
+	int r;
+
+	/* RENAME_NOREPLACE only: exchange and whiteouts have no use here. */
+	if (flags & ~(unsigned long)VFS_RENAME_NOREPLACE)
+		return -EINVAL;
+	r = vfs_lookup_at(olddirfd, oldpath, 0, &from);
+	if (r != 0)
+		return r;
+	r = vfs_lookup_at(newdirfd, newpath, 0, &to);
+	if (r != 0)
+		return r;
+	return vfs_rename(&from, &to, (unsigned)flags);
+}
+
+VFS_SYSCALL(rename)
+{
+	return names_rename(AT_FDCWD, (const char *)a1, AT_FDCWD, (const char *)a2, 0);
+}
+
+VFS_SYSCALL(renameat)
+{
+	return names_rename((int)a1, (const char *)a2, (int)a3, (const char *)a4, 0);
+}
+
+VFS_SYSCALL(renameat2)
+{
+	return names_rename((int)a1, (const char *)a2, (int)a3, (const char *)a4, (unsigned long)a5);
+}
+
+static long names_symlink(const char *target, int dirfd, const char *path)
+{
+	struct vfs_path p;
+	int r;
+
+	if (target == NULL)
+		return -EFAULT;
+	size_t len = vfs_strnlen(target, VFS_PATH_MAX);
+	r = vfs_lookup_at(dirfd, path, 0, &p);
+	return r != 0 ? r : vfs_make_symlink(&p, target, len);
+}
+
+VFS_SYSCALL(symlink)
+{
+	return names_symlink((const char *)a1, AT_FDCWD, (const char *)a2);
+}
+
+VFS_SYSCALL(symlinkat)
+{
+	return names_symlink((const char *)a1, (int)a2, (const char *)a3);
+}
+
+static long names_link(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
+{
+	struct vfs_path from, to;
+	int r;
+
+	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	r = vfs_lookup_at(olddirfd, oldpath, ((flags & AT_SYMLINK_FOLLOW) ? VFS_FOLLOW : 0) |
+						      ((flags & AT_EMPTY_PATH) ? VFS_EMPTY : 0), &from);
+	if (r != 0)
+		return r;
+	if (from.inode == NULL)
+		return -ENOENT;
+	r = vfs_lookup_at(newdirfd, newpath, 0, &to);
+	return r != 0 ? r : vfs_link(from.inode, &to);
+}
+
+VFS_SYSCALL(link)
+{
+	return names_link(AT_FDCWD, (const char *)a1, AT_FDCWD, (const char *)a2, 0);
+}
+
+VFS_SYSCALL(linkat)
+{
+	return names_link((int)a1, (const char *)a2, (int)a3, (const char *)a4, (int)a5);
+}
+
+VFS_SYSCALL(truncate)
+{
+	struct vfs_path p;
+	int r = vfs_lookup_at(AT_FDCWD, (const char *)a1, VFS_FOLLOW, &p);
+
+	if (r != 0)
+		return r;
+	if (p.inode == NULL)
+		return -ENOENT;
+	if (S_ISDIR(p.inode->mode))
+		return -EISDIR;
+	if (a2 < 0 || !S_ISREG(p.inode->mode))
+		return -EINVAL;
+	return vfs_data_truncate(p.inode, (uint64_t)a2);
+}
+
+static void names_chmod(struct vfs_inode *inode, uint32_t mode)
+{
+	inode->mode = (inode->mode & S_IFMT) | (mode & 07777);
+	inode->ctime_ns = vfs_now();
+}
+
+VFS_SYSCALL(fchmod)
+{
+	struct vfs_file *f = vfs_fd_get((int)a1);
+
+	if (f == NULL || (f->flags & O_PATH))
+		return -EBADF;
+	names_chmod(f->inode, (uint32_t)a2);
+	return 0;
+}
+
+static long names_chmod_at(int dirfd, const char *path, uint32_t mode)
+{
+	struct vfs_path p;
+	int r = vfs_lookup_at(dirfd, path, VFS_FOLLOW, &p);
+
+	if (r != 0)
+		return r;
+	if (p.inode == NULL)
+		return -ENOENT;
+	names_chmod(p.inode, mode);
+	return 0;
+}
+
+VFS_SYSCALL(chmod)
+{
+	return names_chmod_at(AT_FDCWD, (const char *)a1, (uint32_t)a2);
+}
+
+VFS_SYSCALL(fchmodat)
+{
+	return names_chmod_at((int)a1, (const char *)a2, (uint32_t)a3);
+}

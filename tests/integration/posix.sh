@@ -1,0 +1,28 @@
+# The syscall layer under musl, from inside a guest: files, memory, time, threads, process odds.
+
+test_posix_syscall_layer_checks_pass() {
+	assert_exit 0 "$MICA" run "$(image posix)"
+	assert_file_contains "$T/out" "posix: 36 checks, 0 failed"
+	assert_not_contains "$(cat "$T/out")" "not ok -"
+}
+
+test_unimplemented_syscall_is_named_once_and_fails_with_enosys() {
+	assert_exit 0 "$MICA" run "$(image posix)"
+	assert_eq 1 "$(grep -c '^mica: unimplemented syscall io_setup$' "$T/out")" "console lines naming io_setup"
+	assert_file_contains "$T/out" "ok - an unimplemented call fails with ENOSYS"
+}
+
+test_initrd_files_are_visible_to_the_guest() {
+	printf 'print(io.open("/etc/motd"):read("a"))\n' >"$T/motd.lua"
+	mkdir -p "$T/root/etc" && printf 'from the initrd' >"$T/root/etc/motd" && cp "$T/motd.lua" "$T/root/"
+	(cd "$T/root" && find . | cpio -o -H newc --quiet) >"$T/root.cpio"
+	assert_exit 0 "$MICA" run --initrd "$T/root.cpio" "$(image lua)" -- /motd.lua
+	assert_eq "from the initrd" "$(cat "$T/out")"
+}
+
+test_malformed_initrd_is_reported_and_boot_continues() {
+	printf '070701garbage' >"$T/bad.cpio"
+	assert_exit 0 "$MICA" run --initrd "$T/bad.cpio" "$(image posix)"
+	assert_file_contains "$T/out" "mica: initrd:"
+	assert_file_contains "$T/out" "posix: 36 checks, 0 failed"
+}
