@@ -51,6 +51,10 @@ MICA_SYSCALL(SYS_truncate, vfs_sys_truncate);
 MICA_SYSCALL(SYS_chmod, vfs_sys_chmod);
 MICA_SYSCALL(SYS_fchmod, vfs_sys_fchmod);
 MICA_SYSCALL(SYS_fchmodat, vfs_sys_fchmodat);
+MICA_SYSCALL(SYS_fchown, vfs_sys_fchown);
+MICA_SYSCALL(SYS_chown, vfs_sys_chown);
+MICA_SYSCALL(SYS_lchown, vfs_sys_lchown);
+MICA_SYSCALL(SYS_fchownat, vfs_sys_fchownat);
 
 MICA_SYSCALL(SYS_getdents64, vfs_sys_getdents64);
 MICA_SYSCALL(SYS_getcwd, vfs_sys_getcwd);

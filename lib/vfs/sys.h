@@ -62,6 +62,10 @@ VFS_SYSCALL(truncate);
 VFS_SYSCALL(chmod);
 VFS_SYSCALL(fchmod);
 VFS_SYSCALL(fchmodat);
+VFS_SYSCALL(fchown);
+VFS_SYSCALL(chown);
+VFS_SYSCALL(lchown);
+VFS_SYSCALL(fchownat);
 
 /* sys_dir.c */
 VFS_SYSCALL(getdents64);

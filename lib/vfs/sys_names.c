@@ -182,3 +182,49 @@ VFS_SYSCALL(fchmodat)
 {
 	return names_chmod_at((int)a1, (const char *)a2, (uint32_t)a3);
 }
+
+/*
+ * Ownership is not modelled: every file belongs to uid 0, the guest's only user. Changing it to
+ * that owner (or leaving it, -1) succeeds, as SQLite's journal handling expects; any other owner
+ * is refused rather than silently not recorded.
+ */
+static long names_chown_ok(long uid, long gid)
+{
+	return ((int)uid == 0 || (int)uid == -1) && ((int)gid == 0 || (int)gid == -1) ? 0 : -EPERM;
+}
+
+VFS_SYSCALL(fchown)
+{
+	struct vfs_file *f = vfs_fd_get((int)a1);
+
+	if (f == NULL || (f->flags & O_PATH))
+		return -EBADF;
+	return names_chown_ok(a2, a3);
+}
+
+static long names_chown_at(int dirfd, const char *path, int follow, long uid, long gid)
+{
+	struct vfs_path p;
+	int r = vfs_lookup_at(dirfd, path, follow, &p);
+
+	if (r != 0)
+		return r;
+	if (p.inode == NULL)
+		return -ENOENT;
+	return names_chown_ok(uid, gid);
+}
+
+VFS_SYSCALL(chown)
+{
+	return names_chown_at(AT_FDCWD, (const char *)a1, VFS_FOLLOW, a2, a3);
+}
+
+VFS_SYSCALL(lchown)
+{
+	return names_chown_at(AT_FDCWD, (const char *)a1, 0, a2, a3);
+}
+
+VFS_SYSCALL(fchownat)
+{
+	return names_chown_at((int)a1, (const char *)a2, (a5 & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW, a3, a4);
+}
