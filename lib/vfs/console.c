@@ -45,7 +45,7 @@ bool vfs_console_readable(void)
 		console_head = 0;
 		console_len = plat_console_read(console_buf, sizeof(console_buf));
 	}
-	return console_len != 0;
+	return console_len != 0 || plat_console_eof();
 }
 
 long vfs_console_read(void *buf, size_t len, bool may_block)
@@ -62,6 +62,8 @@ long vfs_console_read(void *buf, size_t len, bool may_block)
 			n += plat_console_read((char *)buf + n, len - n);
 		if (n != 0)
 			return (long)n;
+		if (plat_console_eof())
+			return 0;
 		if (!may_block)
 			return -EAGAIN;
 		/* Input arriving raises the console's event, which ends the wait. */

@@ -76,7 +76,7 @@ void xen_boot(const struct xen_boot *boot)
 	xen_shared_info = boot->shared_info;
 	boot_free_mem = boot->free_mem;
 	boot_initrd = boot->initrd;
-	xen_console_init(boot->console, boot->console_port);
+	xen_console_init(boot->console, boot->console_port, boot->ext);
 	boot_run_initcalls();
 
 	int argc = boot_split_cmdline(boot->cmdline);

@@ -5,11 +5,15 @@
 
 static struct xencons_interface *console_ring;
 static evtchn_port_t console_port;
+static volatile struct mica_start_ext *console_ext;
 
-void xen_console_init(struct xencons_interface *ring, evtchn_port_t port)
+void xen_console_init(struct xencons_interface *ring, evtchn_port_t port, struct mica_start_ext *ext)
 {
 	console_ring = ring;
 	console_port = port;
+	/* Older runtimes' extension is shorter: the EOF flag exists only if the runtime wrote it. */
+	if (ext && ext->size >= sizeof(struct mica_start_ext))
+		console_ext = ext;
 	/* Unmasked so that input, or room freed in a full ring, wakes a blocked guest. */
 	evtchn_unmask(port);
 }
@@ -54,4 +58,13 @@ void plat_console_write(const char *buf, size_t len)
 		len -= n;
 	}
 	evtchn_notify(console_port);
+}
+
+bool plat_console_eof(void)
+{
+	struct xencons_interface *r = console_ring;
+	if (!console_ext || !(console_ext->flags & MICA_START_EXT_CONSOLE_EOF))
+		return false;
+	cpu_mb();
+	return r->in_prod == r->in_cons;
 }

@@ -26,3 +26,19 @@ test_malformed_initrd_is_reported_and_boot_continues() {
 	assert_file_contains "$T/out" "mica: initrd:"
 	assert_file_contains "$T/out" "posix: 36 checks, 0 failed"
 }
+
+test_stdin_end_is_end_of_file_in_the_guest() {
+	printf 'io.write(io.read("a"))\n' >"$T/cat.lua"
+	(cd "$T" && printf 'cat.lua\n' | cpio -o -H newc --quiet) >"$T/cat.cpio"
+	head -c 3000 /dev/zero | tr '\0' q >"$T/in"
+	assert_exit 0 "$MICA" run --initrd "$T/cat.cpio" "$(image lua)" -- /cat.lua <"$T/in"
+	assert_eq "$(cat "$T/in")" "$(cat "$T/out")" "what came back through stdin"
+	assert_exit 0 "$MICA" run --initrd "$T/cat.cpio" "$(image lua)" -- /cat.lua </dev/null
+	assert_eq "" "$(cat "$T/out")" "output for an empty stdin"
+}
+
+test_sqlite_reads_its_script_from_stdin() {
+	printf 'create table t(x); insert into t values (20), (22); select sum(x) from t;\n' >"$T/in.sql"
+	assert_exit 0 "$MICA" run "$(image sqlite)" -- -batch :memory: <"$T/in.sql"
+	assert_file_contains "$T/out" "42"
+}

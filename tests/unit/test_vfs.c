@@ -52,6 +52,14 @@ size_t plat_console_read(char *buf, size_t len)
 	return n;
 }
 
+/* Set when the test's console input has ended, like host stdin at EOF. */
+static bool input_ended;
+
+bool plat_console_eof(void)
+{
+	return input_ended && input_avail_len == 0;
+}
+
 /* Staged input arrives when the guest waits; with none staged, only a deadline can end the wait. */
 void plat_block(uint64_t deadline_ns)
 {
@@ -388,6 +396,17 @@ static void test_console(void)
 	expect(SYS(poll, &pfd, 1, -1), 1, "poll waits for input");
 	expect(SYS(read, 0, buf, 8), 4, "and it is read");
 	group_end("console: blocking and nonblocking reads, poll");
+
+	memcpy(input_avail, "end", 3);
+	input_avail_len = 3;
+	input_ended = true;
+	expect(SYS(read, 0, buf, 8), 3, "input before the end is read first");
+	blocks = 0;
+	expect(SYS(read, 0, buf, 8), 0, "then read returns 0: end of file");
+	expect(blocks, 0, "without waiting");
+	expect(SYS(poll, &pfd, 1, -1), 1, "poll: the end counts as readable");
+	input_ended = false;
+	group_end("console: end of input is end of file");
 
 	memset(tio, 0xee, sizeof(tio));
 	expect(SYS(ioctl, 0, TCGETS, tio), 0, "TCGETS");

@@ -332,8 +332,13 @@ static void proc_stdin(struct proc_vm *vm)
 	size_t space = console_input_space(&vm->g);
 	ssize_t n = read(STDIN_FILENO, buf, space < sizeof(buf) ? space : sizeof(buf));
 	if (n <= 0) {
-		if (n == 0 || (errno != EINTR && errno != EAGAIN))
+		if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+			/* Everything read so far is in the ring: tell the guest its input has ended. */
 			vm->stdin_open = false;
+			__atomic_or_fetch(&vm->g.ext->flags, MICA_START_EXT_CONSOLE_EOF, __ATOMIC_RELEASE);
+			if (vm->g.console_port)
+				evtchn_raise(&vm->g, vm->g.console_port);
+		}
 		return;
 	}
 	console_input(&vm->g, buf, (size_t)n);

@@ -96,7 +96,12 @@ struct mica_start_ext {
 	uint32_t size;            /* sizeof(struct mica_start_ext) as the runtime knows it */
 	uint64_t runtime_start_ns; /* system time at which the runtime process began */
 	uint64_t guest_main_ns;   /* written by the guest: system time on entering main() */
+	uint32_t flags;           /* MICA_START_EXT_*, set by the runtime while the guest runs */
+	uint32_t reserved;
 };
+
+/* The console's input has ended (host stdin reached EOF) and every byte of it is in the ring. */
+#define MICA_START_EXT_CONSOLE_EOF (1u << 0)
 #endif
 
 #endif

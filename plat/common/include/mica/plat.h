@@ -2,6 +2,7 @@
 #ifndef MICA_PLAT_H
 #define MICA_PLAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -10,6 +11,9 @@ void plat_console_write(const char *buf, size_t len);
 
 /* Takes up to len bytes the console has received, without waiting; returns how many. */
 size_t plat_console_read(char *buf, size_t len);
+
+/* True once the console's input has ended and all of it has been read: the end of the file. */
+bool plat_console_eof(void);
 
 /* Monotonic system time in nanoseconds (Xen system time, from pvclock). */
 uint64_t plat_time_ns(void);

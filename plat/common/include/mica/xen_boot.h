@@ -25,6 +25,6 @@ _Noreturn void xen_boot(const struct xen_boot *boot);
 /* Shared state for the files of plat/common. */
 extern shared_info_t *xen_shared_info;
 
-void xen_console_init(struct xencons_interface *ring, evtchn_port_t port);
+void xen_console_init(struct xencons_interface *ring, evtchn_port_t port, struct mica_start_ext *ext);
 
 #endif
