@@ -1,6 +1,7 @@
 /* Starts a musl program as Linux's exec would leave it: argv, envp and auxv for __libc_start_main. */
 #include <elf.h>
 #include <sys/syscall.h>
+#include <mica/plat.h>
 #include <mica/syscall.h>
 
 int main(int argc, char **argv, char **envp);
@@ -11,10 +12,11 @@ int mica_app_start(int argc, char **argv);
 /* The image's own ELF header: the linker script loads it, so TLS setup can find PT_TLS. */
 extern const Elf64_Ehdr __ehdr_start;
 
-/* argv, NULL, envp (empty), NULL, then the auxv pairs musl reads, then AT_NULL. */
+/* argv, NULL, envp, NULL, then the auxv pairs musl reads, then AT_NULL. */
 #define START_AUXV 9
 #define START_ARGS_MAX 520
-static unsigned long start_vec[START_ARGS_MAX + 2 + 2 * START_AUXV + 2];
+#define START_ENV_MAX 128
+static unsigned long start_vec[START_ARGS_MAX + 1 + START_ENV_MAX + 1 + 2 * START_AUXV + 2];
 static unsigned char start_random[16];
 
 int mica_app_start(int argc, char **argv)
@@ -26,7 +28,8 @@ int mica_app_start(int argc, char **argv)
 	for (int i = 0; i < argc; i++)
 		*v++ = (unsigned long)argv[i];
 	*v++ = 0; /* end of argv */
-	*v++ = 0; /* envp: empty */
+	v += plat_env((const char **)v, START_ENV_MAX);
+	*v++ = 0; /* end of envp */
 
 	/* Stack-protector and pointer-guard seeds, which musl takes from AT_RANDOM: the initcalls
 	 * have run, so the syscall layer's generator is seeded. */

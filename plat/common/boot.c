@@ -14,6 +14,7 @@ __attribute__((weak)) int mica_app_start(int argc, char **argv)
 
 shared_info_t *xen_shared_info;
 static struct plat_memregion boot_free_mem, boot_initrd;
+static const struct mica_start_ext *boot_ext;
 
 /* The start info holds at most MAX_GUEST_CMDLINE bytes, so this bounds argv as well. */
 #define BOOT_MAX_ARGS (MAX_GUEST_CMDLINE / 2 + 1)
@@ -25,6 +26,23 @@ extern const struct mica_initcall __mica_init_start[], __mica_init_end[];
 struct plat_memregion plat_free_memory(void)
 {
 	return boot_free_mem;
+}
+
+int plat_env(const char **vars, int max)
+{
+	if (!boot_ext || boot_ext->size < sizeof(*boot_ext))
+		return 0;
+	const char *p = (const char *)boot_ext - MICA_START_EXT_OFFSET + MICA_START_ENV_OFFSET;
+	uint32_t len = boot_ext->env_len < MICA_START_ENV_MAX ? boot_ext->env_len : MICA_START_ENV_MAX;
+	int n = 0;
+	/* Only whole NUL-terminated strings inside the area count. */
+	for (uint32_t at = 0, start = 0; at < len && n < max; at++) {
+		if (p[at] == '\0') {
+			vars[n++] = p + start;
+			start = at + 1;
+		}
+	}
+	return n;
 }
 
 struct plat_memregion plat_initrd(void)
@@ -76,6 +94,7 @@ void xen_boot(const struct xen_boot *boot)
 	xen_shared_info = boot->shared_info;
 	boot_free_mem = boot->free_mem;
 	boot_initrd = boot->initrd;
+	boot_ext = boot->ext;
 	xen_console_init(boot->console, boot->console_port, boot->ext);
 	boot_run_initcalls();
 

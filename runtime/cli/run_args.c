@@ -15,6 +15,7 @@ const char run_args_usage[] =
 	"  --mem SIZE          guest RAM: bytes or K, M, G (default 64M, at most 64G)\n"
 	"  --timeout SECS      stop the guest after SECS seconds (decimals allowed)\n"
 	"  --initrd FILE       hand FILE (a cpio newc archive) to the guest as its initrd\n"
+	"  --env NAME=VALUE    add a variable to the guest's environment (repeatable)\n"
 	"  --backend proc|kvm  how to run it (default: the platform IMAGE was built for)\n"
 	"  --stats             print boot time and hypercall count to stderr at the end\n"
 	"  -h, --help          show this help\n"
@@ -53,6 +54,8 @@ static int run_args_timeout(const char *s, uint64_t *ns)
 enum run_args_result run_args_parse(int argc, char **argv, struct run_config *cfg, char *err,
 				    size_t errlen)
 {
+	static char *env[RUN_MAX_ENV];
+	cfg->env = env;
 	cfg->mem = RUN_DEFAULT_MEM;
 	cfg->backend = RUN_BACKEND_AUTO;
 	int i;
@@ -77,6 +80,17 @@ enum run_args_result run_args_parse(int argc, char **argv, struct run_config *cf
 				snprintf(err, errlen, "--timeout '%s' is not a number of seconds above 0", v);
 				return RUN_ARGS_ERROR;
 			}
+		} else if ((v = run_args_value(argc, argv, &i, "--env", &missing))) {
+			const char *eq = strchr(v, '=');
+			if (!eq || eq == v) {
+				snprintf(err, errlen, "--env '%s' is not NAME=VALUE", v);
+				return RUN_ARGS_ERROR;
+			}
+			if (cfg->nenv == RUN_MAX_ENV) {
+				snprintf(err, errlen, "more than %d --env variables", RUN_MAX_ENV);
+				return RUN_ARGS_ERROR;
+			}
+			env[cfg->nenv++] = (char *)v;
 		} else if ((v = run_args_value(argc, argv, &i, "--initrd", &missing))) {
 			if (!*v) {
 				snprintf(err, errlen, "--initrd needs a file name");

@@ -7,6 +7,7 @@
 #define RUN_DEFAULT_MEM (64ULL << 20)
 #define RUN_MAX_MEM (64ULL << 30)
 #define RUN_MAX_TIMEOUT_S 1e7
+#define RUN_MAX_ENV 128
 
 enum run_args_result { RUN_ARGS_OK, RUN_ARGS_HELP, RUN_ARGS_ERROR };
 

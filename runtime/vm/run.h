@@ -15,6 +15,8 @@ struct run_config {
 	uint64_t timeout_ns;       /* 0: none */
 	enum run_backend backend;
 	bool stats;                /* print boot and hypercall figures to stderr at exit */
+	int nenv;                  /* guest environment: "K=V" strings */
+	char **env;
 	int argc;                  /* guest argv, argv[0] being the program name */
 	char **argv;
 	uint64_t start_ns;         /* monotonic time at which mica started */

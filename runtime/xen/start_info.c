@@ -37,8 +37,8 @@ static int start_info_cmdline(char *dst, size_t cap, int argc, char *const argv[
 	return 0;
 }
 
-int start_info_build(struct guest *g, int argc, char *const argv[], uint64_t runtime_start_ns,
-		     char *err, size_t errlen)
+int start_info_build(struct guest *g, int argc, char *const argv[], int nenv, char *const env[],
+		     uint64_t runtime_start_ns, char *err, size_t errlen)
 {
 	uint64_t si_addr = start_info_page(g, 1), shared_addr = start_info_page(g, 2),
 		 console_addr = start_info_page(g, 3);
@@ -69,10 +69,23 @@ int start_info_build(struct guest *g, int argc, char *const argv[], uint64_t run
 	}
 	si->console.domU.evtchn = g->console_port;
 
+	char *envp = (char *)g->start_info + MICA_START_ENV_OFFSET;
+	size_t env_len = 0;
+	for (int i = 0; i < nenv; i++) {
+		size_t n = strlen(env[i]) + 1;
+		if (n > MICA_START_ENV_MAX - env_len) {
+			snprintf(err, errlen, "the --env variables are longer than the %d bytes the start info holds",
+				 MICA_START_ENV_MAX);
+			return -1;
+		}
+		memcpy(envp + env_len, env[i], n);
+		env_len += n;
+	}
 	*g->ext = (struct mica_start_ext){
 		.magic = MICA_START_EXT_MAGIC,
 		.size = sizeof(struct mica_start_ext),
 		.runtime_start_ns = runtime_start_ns,
+		.env_len = (uint32_t)env_len,
 	};
 	return 0;
 }

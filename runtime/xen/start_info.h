@@ -9,11 +9,11 @@
 
 /*
  * Fills the special pages of g (g->ram and g->ram_size set) and points g's fields at them.
- * argv[0] is the program name the guest sees. Returns 0, or -1 with a message in err when the
- * command line does not fit the start info.
+ * argv[0] is the program name the guest sees; env holds "NAME=VALUE" strings. Returns 0, or -1
+ * with a message in err when the command line or the environment does not fit the start info.
  */
-int start_info_build(struct guest *g, int argc, char *const argv[], uint64_t runtime_start_ns,
-		     char *err, size_t errlen);
+int start_info_build(struct guest *g, int argc, char *const argv[], int nenv, char *const env[],
+		     uint64_t runtime_start_ns, char *err, size_t errlen);
 
 /*
  * Places size bytes of data as the initrd just below the special pages (page-aligned) and

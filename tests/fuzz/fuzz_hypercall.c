@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g.ram_size = FUZZ_RAM;
 	g.echo_offered = size & 1;
 	char *argv[] = {"fuzz", NULL}, err[128];
-	if (start_info_build(&g, 1, argv, 0, err, sizeof(err)) != 0)
+	if (start_info_build(&g, 1, argv, 0, NULL, 0, err, sizeof(err)) != 0)
 		abort();
 
 	const uint8_t *p = data, *end = data + size;

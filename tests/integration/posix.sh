@@ -42,3 +42,17 @@ test_sqlite_reads_its_script_from_stdin() {
 	assert_exit 0 "$MICA" run "$(image sqlite)" -- -batch :memory: <"$T/in.sql"
 	assert_file_contains "$T/out" "42"
 }
+
+test_env_reaches_the_guest() {
+	printf 'print(os.getenv("GREETING"), os.getenv("EMPTY"), os.getenv("UNSET"))\n' >"$T/env.lua"
+	(cd "$T" && printf 'env.lua\n' | cpio -o -H newc --quiet) >"$T/env.cpio"
+	assert_exit 0 "$MICA" run --env "GREETING=hello there" --env EMPTY= --initrd "$T/env.cpio" "$(image lua)" -- /env.lua
+	assert_eq "hello there		nil" "$(cat "$T/out")"
+}
+
+test_env_must_be_name_value_and_fit() {
+	assert_exit 125 "$MICA" run --env =x "$(image lua)"
+	assert_file_contains "$T/err" "--env '=x' is not NAME=VALUE"
+	assert_exit 125 "$MICA" run --env "BIG=$(head -c 2000 /dev/zero | tr '\0' v)" "$(image lua)"
+	assert_file_contains "$T/err" "longer than the 1976 bytes"
+}

@@ -34,7 +34,7 @@ static void fresh_guest(bool echo)
 	g.echo_offered = echo;
 	char *argv[] = {"app", "a b", NULL};
 	char err[128];
-	if (start_info_build(&g, 2, argv, 0, err, sizeof(err)) != 0)
+	if (start_info_build(&g, 2, argv, 0, NULL, 0, err, sizeof(err)) != 0)
 		abort();
 }
 
@@ -76,7 +76,7 @@ static void test_start_info(void)
 	big[sizeof(big) - 1] = 0;
 	long_argv[1] = big;
 	char err[128];
-	unit_check(start_info_build(&g, 2, long_argv, 0, err, sizeof(err)) != 0 && strstr(err, "1023"),
+	unit_check(start_info_build(&g, 2, long_argv, 0, NULL, 0, err, sizeof(err)) != 0 && strstr(err, "1023"),
 		   "overlong command line refused", NULL);
 }
 

@@ -485,7 +485,8 @@ int proc_run(const struct run_config *cfg, const struct image *img, const uint8_
 		goto out;
 	if (proc_map_guest(&vm, img, file) != 0)
 		goto out;
-	if (start_info_build(&vm.g, cfg->argc, cfg->argv, cfg->start_ns, err, sizeof(err)) != 0) {
+	if (start_info_build(&vm.g, cfg->argc, cfg->argv, cfg->nenv, cfg->env, cfg->start_ns, err,
+			     sizeof(err)) != 0) {
 		log_error("%s: %s", cfg->image_path, err);
 		goto out;
 	}

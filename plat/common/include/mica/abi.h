@@ -97,8 +97,15 @@ struct mica_start_ext {
 	uint64_t runtime_start_ns; /* system time at which the runtime process began */
 	uint64_t guest_main_ns;   /* written by the guest: system time on entering main() */
 	uint32_t flags;           /* MICA_START_EXT_*, set by the runtime while the guest runs */
-	uint32_t reserved;
+	uint32_t env_len;         /* bytes of environment at MICA_START_ENV_OFFSET */
 };
+
+/*
+ * The guest's environment (mica run --env): "K=V" strings, each NUL-terminated, back to back,
+ * from this offset of the start_info page, up to MICA_START_ENV_MAX bytes.
+ */
+#define MICA_START_ENV_OFFSET 2112
+#define MICA_START_ENV_MAX 1976
 
 /* The console's input has ended (host stdin reached EOF) and every byte of it is in the ring. */
 #define MICA_START_EXT_CONSOLE_EOF (1u << 0)

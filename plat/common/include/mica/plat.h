@@ -38,6 +38,9 @@ struct plat_memregion {
 };
 struct plat_memregion plat_free_memory(void);
 
+/* Fills vars with the guest's environment ("NAME=VALUE"), at most max; returns how many. */
+int plat_env(const char **vars, int max);
+
 /* The initrd the runtime handed over, in guest memory: [start, end); {0, 0} when none. */
 struct plat_memregion plat_initrd(void);
 
