@@ -237,3 +237,7 @@ help:
 	@echo '  test | bench | fuzz   the test suite, the benchmarks, long fuzzing runs'
 	@echo '  clean | distclean     remove objects | the whole output directory'
 	@echo 'Options: O=dir (output, default build)  V=1 (show commands)'
+
+# `make -s print-VAR` prints a variable of this configuration (the bench reads upstream flags).
+print-%:
+	@echo '$($*)'
