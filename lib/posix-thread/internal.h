@@ -2,6 +2,16 @@
 #ifndef POSIX_THREAD_INTERNAL_H
 #define POSIX_THREAD_INTERNAL_H
 
+/* Linux UAPI values (linux/futex.h), which musl's headers do not carry. */
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_CMP_REQUEUE 4
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_CLOCK_REALTIME 256
+
 #include <stdbool.h>
 #include <stdint.h>
 

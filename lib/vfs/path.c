@@ -146,3 +146,17 @@ int vfs_lookup_at(int dirfd, const char *path, int flags, struct vfs_path *out)
 	}
 	return path_walk(start, path, flags, &links, out);
 }
+
+int vfs_lookup_existing(int dirfd, const char *path, int flags, struct vfs_path *out)
+{
+	int r = vfs_lookup_at(dirfd, path, flags, out);
+
+	if (r == 0 && out->inode == NULL)
+		return -ENOENT;
+	return r;
+}
+
+int vfs_at_flags(long at_flags)
+{
+	return ((at_flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW) | ((at_flags & AT_EMPTY_PATH) ? VFS_EMPTY : 0);
+}

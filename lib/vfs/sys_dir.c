@@ -123,12 +123,10 @@ static void dir_set_cwd(struct vfs_inode *dir)
 VFS_SYSCALL(chdir)
 {
 	struct vfs_path p;
-	int r = vfs_lookup_at(AT_FDCWD, (const char *)a1, VFS_FOLLOW, &p);
+	int r = vfs_lookup_existing(AT_FDCWD, (const char *)a1, VFS_FOLLOW, &p);
 
 	if (r != 0)
 		return r;
-	if (p.inode == NULL)
-		return -ENOENT;
 	if (!S_ISDIR(p.inode->mode))
 		return -ENOTDIR;
 	dir_set_cwd(p.inode);

@@ -131,12 +131,10 @@ VFS_SYSCALL(linkat)
 VFS_SYSCALL(truncate)
 {
 	struct vfs_path p;
-	int r = vfs_lookup_at(AT_FDCWD, (const char *)a1, VFS_FOLLOW, &p);
+	int r = vfs_lookup_existing(AT_FDCWD, (const char *)a1, VFS_FOLLOW, &p);
 
 	if (r != 0)
 		return r;
-	if (p.inode == NULL)
-		return -ENOENT;
 	if (S_ISDIR(p.inode->mode))
 		return -EISDIR;
 	if (a2 < 0 || !S_ISREG(p.inode->mode))
@@ -163,12 +161,10 @@ VFS_SYSCALL(fchmod)
 static long names_chmod_at(int dirfd, const char *path, uint32_t mode)
 {
 	struct vfs_path p;
-	int r = vfs_lookup_at(dirfd, path, VFS_FOLLOW, &p);
+	int r = vfs_lookup_existing(dirfd, path, VFS_FOLLOW, &p);
 
 	if (r != 0)
 		return r;
-	if (p.inode == NULL)
-		return -ENOENT;
 	names_chmod(p.inode, mode);
 	return 0;
 }
@@ -205,12 +201,10 @@ VFS_SYSCALL(fchown)
 static long names_chown_at(int dirfd, const char *path, int follow, long uid, long gid)
 {
 	struct vfs_path p;
-	int r = vfs_lookup_at(dirfd, path, follow, &p);
+	int r = vfs_lookup_existing(dirfd, path, follow, &p);
 
 	if (r != 0)
 		return r;
-	if (p.inode == NULL)
-		return -ENOENT;
 	return names_chown_ok(uid, gid);
 }
 
@@ -226,5 +220,5 @@ VFS_SYSCALL(lchown)
 
 VFS_SYSCALL(fchownat)
 {
-	return names_chown_at((int)a1, (const char *)a2, (a5 & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW, a3, a4);
+	return names_chown_at((int)a1, (const char *)a2, vfs_at_flags(a5 & AT_SYMLINK_NOFOLLOW), a3, a4);
 }

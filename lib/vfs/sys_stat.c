@@ -23,12 +23,9 @@ static long stat_at(int dirfd, const char *path, struct stat *st, int flags)
 
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
 		return -EINVAL;
-	r = vfs_lookup_at(dirfd, path, ((flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW) |
-				       ((flags & AT_EMPTY_PATH) ? VFS_EMPTY : 0), &p);
+	r = vfs_lookup_existing(dirfd, path, vfs_at_flags(flags), &p);
 	if (r != 0)
 		return r;
-	if (p.inode == NULL)
-		return -ENOENT;
 	if (st == NULL)
 		return -EFAULT;
 	vfs_inode_stat(p.inode, st);
@@ -60,12 +57,9 @@ static long access_at(int dirfd, const char *path, int mode, int flags)
 		return -EINVAL;
 	if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	r = vfs_lookup_at(dirfd, path, ((flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW) |
-				       ((flags & AT_EMPTY_PATH) ? VFS_EMPTY : 0), &p);
+	r = vfs_lookup_existing(dirfd, path, vfs_at_flags(flags), &p);
 	if (r != 0)
 		return r;
-	if (p.inode == NULL)
-		return -ENOENT;
 	if ((mode & X_OK) && !S_ISDIR(p.inode->mode) && !(p.inode->mode & 0111))
 		return -EACCES;
 	return 0;
@@ -93,11 +87,9 @@ static long readlink_at(int dirfd, const char *path, char *buf, long size)
 
 	if (size <= 0)
 		return -EINVAL;
-	r = vfs_lookup_at(dirfd, path, 0, &p);
+	r = vfs_lookup_existing(dirfd, path, 0, &p);
 	if (r != 0)
 		return r;
-	if (p.inode == NULL)
-		return -ENOENT;
 	if (!S_ISLNK(p.inode->mode))
 		return -EINVAL;
 	if (buf == NULL)

@@ -125,6 +125,10 @@ struct vfs_path {
  * missing last component is success with inode NULL.
  */
 int vfs_lookup_at(int dirfd, const char *path, int flags, struct vfs_path *out);
+/* As vfs_lookup_at, for calls that need the name to exist: -ENOENT when it does not. */
+int vfs_lookup_existing(int dirfd, const char *path, int flags, struct vfs_path *out);
+/* VFS_FOLLOW / VFS_EMPTY from a call's AT_SYMLINK_NOFOLLOW / AT_EMPTY_PATH flags. */
+int vfs_at_flags(long at_flags);
 /* The same from a directory inode, for the initrd. */
 int vfs_lookup(struct vfs_inode *start, const char *path, int flags, struct vfs_path *out);
 size_t vfs_strnlen(const char *s, size_t max);

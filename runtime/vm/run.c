@@ -55,12 +55,11 @@ int run_image(const struct run_config *cfg)
 		return MICA_EXIT_FAILURE;
 	}
 	const uint8_t *file = image.data;
-	struct stat st = {.st_size = (off_t)image.size};
 
 	struct image img;
 	char err[256];
 	int rc = MICA_EXIT_FAILURE;
-	if (image_parse(file, (size_t)st.st_size, &img, err, sizeof(err)) != 0) {
+	if (image_parse(file, image.size, &img, err, sizeof(err)) != 0) {
 		log_error("%s: %s", path, err);
 		goto out;
 	}
@@ -85,7 +84,7 @@ int run_image(const struct run_config *cfg)
 	}
 	rc = proc_run(cfg, &img, file, &initrd);
 out:
-	munmap((void *)file, (size_t)st.st_size);
+	munmap((void *)file, image.size);
 	if (initrd.data)
 		munmap((void *)initrd.data, initrd.size);
 	return rc;
