@@ -35,6 +35,11 @@ size_t plat_console_read(char *buf, size_t len)
 	return 0;
 }
 
+bool plat_console_eof(void)
+{
+	return true;
+}
+
 /* Unpacking never waits for anything. */
 void plat_block(uint64_t deadline_ns)
 {
