@@ -1,4 +1,4 @@
-/* The anonymous-memory system calls: mmap, munmap, mremap, mprotect and madvise. */
+/* The memory-mapping system calls: mmap (anonymous, and private copies of files), munmap, mremap, mprotect, madvise. */
 #define _GNU_SOURCE 1 /* musl's headers define MREMAP_* only for GNU code */
 #include <errno.h>
 #include <stdint.h>
@@ -33,6 +33,26 @@ static uintptr_t mmap_new(size_t len)
 }
 
 /*
+ * A private mapping of a file is a copy of it as read at mmap time, which is what the program
+ * may observe of one it does not write through; the file is read through the vfs's pread. A
+ * shared writable file mapping would have to write back and is refused.
+ */
+static long mmap_file(int fd, int prot, int flags, size_t len, unsigned long off)
+{
+	if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE))
+		return -ENODEV;
+	uintptr_t addr = mmap_new(len);
+	if (!addr)
+		return -ENOMEM;
+	long n = mica_syscall(SYS_pread64, fd, (long)addr, (long)len, (long)off, 0, 0);
+	if (n < 0) {
+		posix_mem_maps_remove(addr, addr + len);
+		return n == -ESPIPE ? -ENODEV : n;
+	}
+	return (long)addr;
+}
+
+/*
  * prot is not looked at: guest memory has no per-page protection. A shared anonymous mapping is
  * a private one, as there is no other process to share it with. The address is only honoured
  * with MAP_FIXED, and then only over mappings of ours: the page allocator cannot hand out a
@@ -46,13 +66,18 @@ long posix_mem_sys_mmap(MICA_SYSCALL_ARGS)
 
 	if ((unsigned long)a6 & MMAP_PAGE_MASK)
 		return -EINVAL;
-	if (!(flags & MAP_ANONYMOUS))
-		return fd == -1 ? -EBADF : -ENODEV;
+	if (!(flags & MAP_ANONYMOUS) && fd < 0)
+		return -EBADF;
 	if (a2 == 0)
 		return -EINVAL;
 	len = mmap_round((unsigned long)a2);
 	if (len == 0)
 		return -ENOMEM;
+	if (!(flags & MAP_ANONYMOUS)) {
+		if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))
+			return -EINVAL;
+		return mmap_file(fd, (int)a3, flags, len, (unsigned long)a6);
+	}
 	switch (flags & MAP_TYPE) {
 	case MAP_PRIVATE:
 	case MAP_SHARED:

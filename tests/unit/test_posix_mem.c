@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <mica/alloc.h>
 #include <mica/plat.h>
 #include <mica/posix_mem.h>
@@ -47,6 +48,22 @@ _Noreturn void panic(const char *fmt, ...)
 }
 
 static long do_mmap(long len, long flags) { return posix_mem_sys_mmap(0, len, RW, flags, -1, 0); }
+
+/* The vfs under file mappings: fd 3 is a 6000-byte file of 'f', anything else is not open. */
+#define FILE_FD 3
+#define FILE_SIZE 6000
+long mica_syscall(long n, long fd, long buf, long len, long off, long a5, long a6)
+{
+	(void)a5;
+	(void)a6;
+	if (n != SYS_pread64)
+		return -ENOSYS;
+	if (fd != FILE_FD)
+		return -EBADF;
+	long left = off < FILE_SIZE ? FILE_SIZE - off : 0, k = len < left ? len : left;
+	memset((void *)buf, 'f', (size_t)k);
+	return k;
+}
 
 static int all_bytes(long addr, long len, unsigned char v)
 {
@@ -97,7 +114,17 @@ static void test_brk(void)
 static void test_mmap_checks(void)
 {
 	unit_check(do_mmap(0, ANON) == -EINVAL, "mmap of length 0 is EINVAL", NULL);
-	unit_check(posix_mem_sys_mmap(0, PAGE, RW, MAP_PRIVATE, 3, 0) == -ENODEV, "file mappings are ENODEV", NULL);
+	long m = posix_mem_sys_mmap(0, 2 * PAGE, PROT_READ, MAP_PRIVATE, FILE_FD, PAGE);
+	unit_check(m > 0 && all_bytes(m, FILE_SIZE - PAGE, 'f') && all_bytes(m + FILE_SIZE - PAGE, 2 * PAGE - (FILE_SIZE - PAGE), 0),
+		   "a private file mapping is the file from the offset, then zeros", NULL);
+	posix_mem_sys_munmap(m, 2 * PAGE, 0, 0, 0, 0);
+	/* Counted from here: the first mapping allocated the mapping list's own page. */
+	size_t before = free_pages();
+	unit_check(posix_mem_sys_mmap(0, PAGE, RW, MAP_SHARED, FILE_FD, 0) == -ENODEV,
+		   "a shared writable file mapping is ENODEV", NULL);
+	unit_check(posix_mem_sys_mmap(0, PAGE, PROT_READ, MAP_PRIVATE, 7, 0) == -EBADF,
+		   "a file mapping of a closed fd is EBADF", NULL);
+	unit_check(free_pages() == before, "failed file mappings leave no pages behind", "%zu then %zu", before, free_pages());
 	unit_check(posix_mem_sys_mmap(0, PAGE, RW, MAP_PRIVATE, -1, 0) == -EBADF,
 		   "a file mapping without a file is EBADF", NULL);
 	unit_check(posix_mem_sys_mmap(0, PAGE, RW, ANON, -1, 100) == -EINVAL, "an unaligned offset is EINVAL", NULL);
