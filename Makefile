@@ -95,8 +95,12 @@ GUEST_CC := gcc
 CACHE ?= $(objtree)/cache
 GUEST_LIBC :=
 GUEST_LIBC_INCLUDES :=
+GUEST_SYSCALL_INCLUDES :=
 ifdef CONFIG_LIB_MUSL
 include $(srctree)/lib/musl/Build.mk
+endif
+ifdef CONFIG_LIB_NEWLIB
+include $(srctree)/lib/newlib/Build.mk
 endif
 GUEST_CFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mno-red-zone -mcmodel=small \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-common \
@@ -104,6 +108,12 @@ GUEST_CFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mno-red-zone -mcmod
 	-nostdinc $(GUEST_LIBC_INCLUDES) -isystem $(shell gcc -print-file-name=include) \
 	-D__XEN_INTERFACE_VERSION__=0x00040e00 -include $(AUTOHEADER) -fmacro-prefix-map=$(srctree)/=
 GUEST_ASFLAGS := -D__ASSEMBLY__
+# The syscall layer implements Linux's ABI; a libc whose headers do not spell it out (newlib) has
+# that layer compiled against musl's headers instead (GUEST_SYSCALL_INCLUDES, searched first).
+ifneq ($(GUEST_SYSCALL_INCLUDES),)
+$(objtree)/lib/vfs/%.o $(objtree)/lib/posix-%.o $(objtree)/lib/syscall/%.o: \
+	GUEST_CFLAGS := $(patsubst -nostdinc,-nostdinc $(GUEST_SYSCALL_INCLUDES),$(GUEST_CFLAGS))
+endif
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
 	-Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -Wl,-z,norelro
 

@@ -13,6 +13,7 @@ packages=(
 	dpkg-dev patch                       # dpkg-source unpacks, patch applies lib/*/patches to Debian sources
 	cpio lua5.4                          # initrds for tests; the host Lua the guest's is compared with
 	tcl sqlite3                          # tclsh generates sqlite3.c and shell.c; the host sqlite3 the guest's is compared with
+	newlib-source                        # /usr/src/newlib: the guest's second C library (lib/newlib)
 )
 
 # Upstream sources (musl, lua, sqlite, newlib) come from Debian's source packages.

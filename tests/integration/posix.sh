@@ -2,7 +2,7 @@
 
 test_posix_syscall_layer_checks_pass() {
 	assert_exit 0 "$MICA" run "$(image posix)"
-	assert_file_contains "$T/out" "posix: 36 checks, 0 failed"
+	assert_file_contains "$T/out" "posix: 38 checks, 0 failed"
 	assert_not_contains "$(cat "$T/out")" "not ok -"
 }
 
@@ -24,7 +24,7 @@ test_malformed_initrd_is_reported_and_boot_continues() {
 	printf '070701garbage' >"$T/bad.cpio"
 	assert_exit 0 "$MICA" run --initrd "$T/bad.cpio" "$(image posix)"
 	assert_file_contains "$T/out" "mica: initrd:"
-	assert_file_contains "$T/out" "posix: 36 checks, 0 failed"
+	assert_file_contains "$T/out" "posix: 38 checks, 0 failed"
 }
 
 test_stdin_end_is_end_of_file_in_the_guest() {
