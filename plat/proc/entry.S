@@ -8,7 +8,8 @@ _mica_proc_entry:
 	call	proc_start
 	ud2
 
-	.section .bss
+	/* Its own section: the linker script puts it right above a page the guest cannot touch. */
+	.section .stack, "aw", @nobits
 	.balign 16
 proc_boot_stack:
 	.skip CONFIG_STACK_SIZE_KIB * 1024

@@ -114,3 +114,9 @@ test_stdin_reaches_guest_console() {
 	assert_exit 0 "$MICA" run "$(image guestctl)" read 3000 <"$T/in"
 	assert_file_contains "$T/out" "guestctl: read 3000 bytes: '$big'"
 }
+
+test_boot_stack_overflow_faults_instead_of_corrupting() {
+	# A page with no permissions lies under the boot stack: running into it is a crash, at once.
+	assert_exit 123 "$MICA" run "$(image guestctl)" overflow
+	assert_eq "mica: guest crashed: invalid memory access (SIGSEGV)" "$(cat "$T/err")"
+}

@@ -7,10 +7,20 @@
 #include <mica/hypercall.h>
 #include <xen/sched.h>
 
+/* A kilobyte of stack per level, far deeper than the boot stack: its guard page must stop it. */
+static int guestctl_recurse(int depth)
+{
+	volatile char frame[1024];
+	frame[0] = (char)depth;
+	if (depth > 1000000)
+		return frame[0];
+	return guestctl_recurse(depth + 1) + frame[0];
+}
+
 static int guestctl_usage(void)
 {
 	printf("usage: guestctl status N | crash | reboot | segv | ud2 | divide | spin | sleep MS | "
-	       "print LINES | bindecho | int80 | read BYTES\n");
+	       "print LINES | bindecho | int80 | read BYTES | overflow\n");
 	return 2;
 }
 
@@ -71,6 +81,8 @@ int main(int argc, char **argv)
 		printf("guestctl: read %zu bytes: '%.*s'\n", got, (int)got, in);
 		return 0;
 	}
+	if (strcmp(cmd, "overflow") == 0)
+		return guestctl_recurse(1);
 	if (strcmp(cmd, "int80") == 0)
 		__asm__ __volatile__("mov $1, %%eax; xor %%ebx, %%ebx; int $0x80" ::: "eax", "ebx", "memory");
 	if (strcmp(cmd, "bindecho") == 0) {
