@@ -47,17 +47,7 @@ void plat_block(uint64_t deadline)
 		fake_now = deadline;
 }
 
-_Noreturn void panic(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("not ok - unexpected panic: ", stdout);
-	va_start(ap, fmt);
-	vfprintf(stdout, fmt, ap);
-	va_end(ap);
-	fputc('\n', stdout);
-	exit(1);
-}
+#include "fatal_panic.h"
 
 /* ------------------------------------------------------------------ helpers */
 

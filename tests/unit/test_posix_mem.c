@@ -34,18 +34,8 @@ struct plat_memregion plat_free_memory(void)
 	return (struct plat_memregion){(uintptr_t)arena, (uintptr_t)arena + ARENA_SIZE};
 }
 
-/* page.c panics on a bad free: that is a bug in posix-mem, so the test ends there. */
-_Noreturn void panic(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("not ok - unexpected panic: ", stdout);
-	va_start(ap, fmt);
-	vfprintf(stdout, fmt, ap);
-	va_end(ap);
-	fputc('\n', stdout);
-	exit(1);
-}
+/* page.c panics on a bad free: that is a bug in the code under test, so the test ends there. */
+#include "fatal_panic.h"
 
 static long do_mmap(long len, long flags) { return posix_mem_sys_mmap(0, len, RW, flags, -1, 0); }
 
