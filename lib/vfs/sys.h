@@ -2,12 +2,9 @@
 #ifndef VFS_SYS_H
 #define VFS_SYS_H
 
-/* The shape of mica_syscall_fn: six raw arguments in, a value or -errno out. */
-#define VFS_SYSCALL_ARGS                                                                         \
-	__attribute__((unused)) long a1, __attribute__((unused)) long a2,                       \
-		__attribute__((unused)) long a3, __attribute__((unused)) long a4,               \
-		__attribute__((unused)) long a5, __attribute__((unused)) long a6
-#define VFS_SYSCALL(name) long vfs_sys_##name(VFS_SYSCALL_ARGS)
+#include <mica/syscall.h>
+
+#define VFS_SYSCALL(name) long vfs_sys_##name(MICA_SYSCALL_ARGS)
 
 /* sys_rw.c */
 VFS_SYSCALL(read);
