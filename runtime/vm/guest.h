@@ -43,6 +43,11 @@ struct guest {
 
 	bool blocked;               /* inside SCHEDOP_block, waiting for an event */
 
+	/* HVM guests (kvm backend) only */
+	bool hvm;
+	uint64_t callback_via;      /* HVM_PARAM_CALLBACK_IRQ as the guest set it; 0: none */
+	bool upcall_raised;         /* evtchn_upcall_pending rose since the last upcall delivery */
+
 	enum guest_end end;
 	int exit_status;
 
@@ -57,5 +62,11 @@ void *guest_ptr(struct guest *g, uint64_t gaddr, size_t len);
 
 /* Host monotonic clock in ns: the guest's Xen system time. */
 uint64_t guest_now_ns(void);
+
+/* The --stats lines every backend prints on stderr: boot time, hypercalls, run time. */
+void guest_print_stats(const struct guest *g, uint64_t start_ns);
+
+/* mica's exit status for a guest that shut itself down (g->end set), saying why when not 0. */
+int guest_end_status(const struct guest *g);
 
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "util/log.h"
 #include "vm/run.h"
+#include "xen/hvm_start_info.h"
 #include "xen/start_info.h"
 
 static const char *run_backend_name(enum run_backend b)
@@ -72,17 +73,21 @@ int run_image(const struct run_config *cfg)
 			  backend == RUN_BACKEND_KVM ? "KVM" : "PROC");
 		goto out;
 	}
+	if (backend == RUN_BACKEND_KVM && !img.has_pvh_entry) {
+		log_error("%s: image has no Xen PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY), so no VM can "
+			  "enter it; rebuild it with PLAT_KVM", path);
+		goto out;
+	}
 	uint64_t initrd_pages = (initrd.size + MICA_PAGE_SIZE - 1) & ~(MICA_PAGE_SIZE - 1);
-	if (image_check_fits(&img, cfg->mem, START_INFO_RESERVED + initrd_pages, err, sizeof(err)) != 0) {
+	uint64_t reserved = backend == RUN_BACKEND_KVM ? HVM_START_INFO_RESERVED : START_INFO_RESERVED;
+	if (image_check_fits(&img, cfg->mem, reserved + initrd_pages, err, sizeof(err)) != 0) {
 		log_error("%s: %s", path, err);
 		goto out;
 	}
-	if (backend == RUN_BACKEND_KVM) {
-		log_error("%s: the kvm backend is not available in this build of mica; use --backend proc "
-			  "with a proc image", path);
-		goto out;
-	}
-	rc = proc_run(cfg, &img, file, &initrd);
+	if (backend == RUN_BACKEND_KVM)
+		rc = kvm_run(cfg, &img, file, &initrd);
+	else
+		rc = proc_run(cfg, &img, file, &initrd);
 out:
 	munmap((void *)file, image.size);
 	if (initrd.data)

@@ -36,4 +36,8 @@ struct run_blob {
 int proc_run(const struct run_config *cfg, const struct image *img, const uint8_t *file,
 	     const struct run_blob *initrd);
 
+/* The kvm backend; the image has a PVH entry point. */
+int kvm_run(const struct run_config *cfg, const struct image *img, const uint8_t *file,
+	    const struct run_blob *initrd);
+
 #endif

@@ -1,5 +1,6 @@
 /* Console backend: the guest's out ring to stdout, stdin to its in ring; ring indices are untrusted. */
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include "util/log.h"
 #include "xen/console.h"
@@ -70,6 +71,34 @@ size_t console_input(struct guest *g, const char *buf, size_t len)
 	if (len && g->console_port)
 		evtchn_raise(g, g->console_port);
 	return len;
+}
+
+bool console_stdin_usable(void)
+{
+	if (fcntl(STDIN_FILENO, F_GETFD) < 0)
+		return false;
+	if (!isatty(STDIN_FILENO))
+		return true;
+	/* A terminal we are not in the foreground of would stop mica with SIGTTIN on read. */
+	return tcgetpgrp(STDIN_FILENO) == getpgrp();
+}
+
+bool console_feed_stdin(struct guest *g)
+{
+	char buf[1024];
+	size_t space = console_input_space(g);
+	ssize_t n = read(STDIN_FILENO, buf, space < sizeof(buf) ? space : sizeof(buf));
+	if (n > 0) {
+		console_input(g, buf, (size_t)n);
+		return true;
+	}
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	/* Everything read so far is in the ring: tell the guest its input has ended. */
+	__atomic_or_fetch(&g->ext->flags, MICA_START_EXT_CONSOLE_EOF, __ATOMIC_RELEASE);
+	if (g->console_port)
+		evtchn_raise(g, g->console_port);
+	return false;
 }
 
 int console_setup(struct guest *g)

@@ -16,4 +16,13 @@ size_t console_input(struct guest *g, const char *buf, size_t len);
 /* Room left in the guest's input ring. */
 size_t console_input_space(struct guest *g);
 
+/* True when mica may read host stdin for the guest (open, and not a terminal we are behind). */
+bool console_stdin_usable(void);
+
+/*
+ * Moves what host stdin has (it polled readable) into the guest's input ring. Returns false once
+ * stdin has ended: then the guest has been told (MICA_START_EXT_CONSOLE_EOF and an event).
+ */
+bool console_feed_stdin(struct guest *g);
+
 #endif

@@ -32,6 +32,14 @@ bool evtchn_guest_has_pending(struct guest *g)
 	return __atomic_load_n(&g->shared->vcpu_info[0].evtchn_upcall_pending, __ATOMIC_SEQ_CST) != 0;
 }
 
+/* Sets the vCPU's upcall flag; its rising edge is what an HVM guest's callback vector reports. */
+static void evtchn_upcall(struct guest *g)
+{
+	vcpu_info_t *v = &g->shared->vcpu_info[0];
+	if (!__atomic_exchange_n(&v->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST))
+		g->upcall_raised = true;
+}
+
 void evtchn_raise(struct guest *g, uint32_t port)
 {
 	shared_info_t *s = g->shared;
@@ -42,7 +50,7 @@ void evtchn_raise(struct guest *g, uint32_t port)
 	vcpu_info_t *v = &s->vcpu_info[0];
 	unsigned long selbit = 1UL << (port / 64);
 	if (!(__atomic_fetch_or(&v->evtchn_pending_sel, selbit, __ATOMIC_SEQ_CST) & selbit))
-		__atomic_store_n(&v->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+		evtchn_upcall(g);
 }
 
 static void evtchn_echo(struct guest *g, uint32_t port)
@@ -152,7 +160,7 @@ static long evtchn_unmask(struct guest *g, uint32_t port)
 	if (__atomic_load_n(&s->evtchn_pending[port / 64], __ATOMIC_SEQ_CST) & bit) {
 		vcpu_info_t *v = &s->vcpu_info[0];
 		__atomic_or_fetch(&v->evtchn_pending_sel, 1UL << (port / 64), __ATOMIC_SEQ_CST);
-		__atomic_store_n(&v->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+		evtchn_upcall(g);
 	}
 	return 0;
 }

@@ -1,10 +1,11 @@
-/* fuzz-sources: runtime/vm/guest.c runtime/xen/evtchn.c runtime/xen/console.c runtime/xen/hypercall.c runtime/xen/pvclock.c runtime/xen/start_info.c runtime/util/log.c */
+/* fuzz-sources: runtime/vm/guest.c runtime/xen/evtchn.c runtime/xen/console.c runtime/xen/hypercall.c runtime/xen/pvclock.c runtime/xen/start_info.c runtime/xen/hvm.c runtime/xen/hvm_start_info.c runtime/xen/boot_args.c runtime/util/log.c */
 /* fuzz-cflags: -D__XEN_INTERFACE_VERSION__=0x00040e00 */
 /*
  * libFuzzer harness: a hostile guest's hypercalls. The input is a list of records that either
  * write bytes anywhere in guest RAM (including ring indices and shared_info) or make a hypercall
  * with arbitrary arguments, pointers steered into and around RAM; the console is drained after
- * each. Out-of-bounds access or any sanitizer report is a finding.
+ * each. Half the inputs are PV guests, half HVM (PVH) guests, which may also move shared_info and
+ * ask for the hypercall page anywhere. Out-of-bounds access or any sanitizer report is a finding.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -12,12 +13,16 @@
 #include <unistd.h>
 #include "vm/guest.h"
 #include "xen/console.h"
+#include "xen/hvm.h"
+#include "xen/hvm_start_info.h"
 #include "xen/hypercall.h"
 #include "xen/start_info.h"
 
 #define FUZZ_RAM (64 * 1024)
 
 static uint8_t fuzz_ram[FUZZ_RAM];
+static uint8_t fuzz_low[MICA_KVM_CMDLINE + MICA_PAGE_SIZE]; /* an HVM guest's start info pages */
+static shared_info_t fuzz_boot_shared;
 
 static uint64_t fuzz_u64(const uint8_t **p, const uint8_t *end)
 {
@@ -58,8 +63,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g.ram_size = FUZZ_RAM;
 	g.echo_offered = size & 1;
 	char *argv[] = {"fuzz", NULL}, err[128];
-	if (start_info_build(&g, 1, argv, 0, NULL, 0, err, sizeof(err)) != 0)
+	if (size & 2) {
+		memset(&fuzz_boot_shared, 0, sizeof(fuzz_boot_shared));
+		g.hvm = true;
+		g.shared = &fuzz_boot_shared;
+		if (hvm_start_info_build(&g, fuzz_low, 1, argv, 0, NULL, 0, err, sizeof(err)) != 0)
+			abort();
+	} else if (start_info_build(&g, 1, argv, 0, NULL, 0, err, sizeof(err)) != 0) {
 		abort();
+	}
 
 	const uint8_t *p = data, *end = data + size;
 	while (p < end && g.end == GUEST_RUNNING) {
@@ -69,6 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size_t n = (kind & 0x7f) % 16;
 			for (size_t i = 0; i < n && p < end && off + i < FUZZ_RAM; i++)
 				fuzz_ram[off + i] = *p++;
+		} else if (kind == 0x7f) {
+			hvm_hypercall_page(&g, fuzz_arg(fuzz_u64(&p, end)));
 		} else {
 			uint64_t args[5];
 			for (int i = 0; i < 5; i++)

@@ -1,4 +1,4 @@
-/* unit-sources: runtime/vm/guest.c runtime/xen/evtchn.c runtime/xen/console.c runtime/xen/hypercall.c runtime/xen/pvclock.c runtime/xen/start_info.c runtime/util/log.c */
+/* unit-sources: runtime/vm/guest.c runtime/xen/evtchn.c runtime/xen/console.c runtime/xen/hypercall.c runtime/xen/pvclock.c runtime/xen/start_info.c runtime/xen/hvm.c runtime/xen/boot_args.c runtime/util/log.c */
 /* unit-cflags: -D__XEN_INTERFACE_VERSION__=0x00040e00 */
 /* Unit tests of the runtime's Xen ABI services against a guest RAM buffer: event channels, sched_op, console ring. */
 #include <fcntl.h>

@@ -20,7 +20,6 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include "util/log.h"
@@ -326,34 +325,6 @@ static int proc_notification(struct proc_vm *vm, int *status)
 	return -1;
 }
 
-static void proc_stdin(struct proc_vm *vm)
-{
-	char buf[1024];
-	size_t space = console_input_space(&vm->g);
-	ssize_t n = read(STDIN_FILENO, buf, space < sizeof(buf) ? space : sizeof(buf));
-	if (n <= 0) {
-		if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-			/* Everything read so far is in the ring: tell the guest its input has ended. */
-			vm->stdin_open = false;
-			__atomic_or_fetch(&vm->g.ext->flags, MICA_START_EXT_CONSOLE_EOF, __ATOMIC_RELEASE);
-			if (vm->g.console_port)
-				evtchn_raise(&vm->g, vm->g.console_port);
-		}
-		return;
-	}
-	console_input(&vm->g, buf, (size_t)n);
-}
-
-/* A terminal we are not in the foreground of would stop mica with SIGTTIN on read. */
-static bool proc_stdin_usable(void)
-{
-	if (fcntl(STDIN_FILENO, F_GETFD) < 0)
-		return false;
-	if (!isatty(STDIN_FILENO))
-		return true;
-	return tcgetpgrp(STDIN_FILENO) == getpgrp();
-}
-
 static int proc_guest_died(struct proc_vm *vm)
 {
 	siginfo_t si;
@@ -374,26 +345,12 @@ static int proc_guest_died(struct proc_vm *vm)
 	return MICA_EXIT_CRASH;
 }
 
-static int proc_end_status(struct proc_vm *vm)
-{
-	switch (vm->g.end) {
-	case GUEST_POWEROFF:
-		return vm->g.exit_status;
-	case GUEST_REBOOT:
-		log_error("guest asked to reboot; mica does not restart guests");
-		return MICA_EXIT_REBOOT;
-	default:
-		log_error("guest crashed: it reported a crash (SHUTDOWN_crash)");
-		return MICA_EXIT_CRASH;
-	}
-}
-
 static int proc_loop(struct proc_vm *vm, const struct run_config *cfg)
 {
 	uint64_t run_deadline = cfg->timeout_ns ? cfg->start_ns + cfg->timeout_ns : 0;
 	int status = 0;
 
-	vm->stdin_open = proc_stdin_usable();
+	vm->stdin_open = console_stdin_usable();
 	for (;;) {
 		uint64_t now = guest_now_ns();
 		if (vm->g.blocked) {
@@ -439,24 +396,13 @@ static int proc_loop(struct proc_vm *vm, const struct run_config *cfg)
 		}
 		if (pfd[0].revents & POLLIN) {
 			if (proc_notification(vm, &status) != 0)
-				return vm->g.end != GUEST_RUNNING ? proc_end_status(vm) : status;
+				return vm->g.end != GUEST_RUNNING ? guest_end_status(&vm->g) : status;
 		} else if (pfd[0].revents & (POLLHUP | POLLERR)) {
 			return proc_guest_died(vm);
 		}
 		if (pfd[2].revents & (POLLIN | POLLHUP))
-			proc_stdin(vm);
+			vm->stdin_open = console_feed_stdin(&vm->g);
 	}
-}
-
-static void proc_print_stats(struct proc_vm *vm, const struct run_config *cfg)
-{
-	const struct mica_start_ext *ext = vm->g.ext;
-	if (ext && ext->guest_main_ns > cfg->start_ns)
-		fprintf(stderr, "stats: runtime start to guest main: %.1f us\n",
-			(double)(ext->guest_main_ns - cfg->start_ns) / 1e3);
-	fprintf(stderr, "stats: hypercalls: %llu\n", (unsigned long long)vm->g.hypercalls);
-	fprintf(stderr, "stats: runtime start to guest end: %.1f us\n",
-		(double)(guest_now_ns() - cfg->start_ns) / 1e3);
 }
 
 int proc_run(const struct run_config *cfg, const struct image *img, const uint8_t *file,
@@ -518,6 +464,6 @@ out:
 		proc_reap(&vm, &si, 0);
 	}
 	if (cfg->stats && vm.g.ext)
-		proc_print_stats(&vm, cfg);
+		guest_print_stats(&vm.g, cfg->start_ns);
 	return status;
 }

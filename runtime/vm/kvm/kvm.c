@@ -1,0 +1,433 @@
+/*
+ * kvm backend: the guest is a one-vCPU hardware VM entered at its PVH entry point. Hypercalls,
+ * the hypercall-page MSR and halts exit to this loop; events reach the guest as its upcall vector.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include "util/log.h"
+#include "vm/kvm/cpu.h"
+#include "vm/run.h"
+#include "xen/console.h"
+#include "xen/hvm.h"
+#include "xen/hvm_start_info.h"
+#include "xen/hypercall.h"
+#include "xen/pvclock.h"
+
+/* Where VMX keeps its real-mode TSS: above any guest RAM mica gives, below the 4 GiB hole's end. */
+#define KVM_TSS_ADDR 0xfffbd000UL
+
+struct kvm_vm {
+	struct guest g;
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+	uint8_t *mem; /* guest-physical [0, MICA_RAM_BASE + RAM) */
+	size_t mem_size;
+	timer_t timer;
+	bool timer_made;
+	uint64_t timer_armed; /* absolute monotonic ns of the pending SIGALRM, 0: none */
+	sigset_t stop_signals; /* blocked while mica checks, before it sleeps in ppoll */
+	sigset_t wait_mask;    /* the mask ppoll sleeps with: the above let in */
+	bool stdin_open;
+	uint64_t exits, upcalls;
+};
+
+/* Before the guest places shared_info in its RAM (XENMEM_add_to_physmap) it lives here. */
+static shared_info_t kvm_boot_shared __attribute__((aligned(4096)));
+
+static volatile sig_atomic_t kvm_signal;
+static struct kvm_run *volatile kvm_running;
+
+/*
+ * A signal makes KVM_RUN return at once, even one that lands between mica's last check and the
+ * ioctl: immediate_exit is KVM's answer to that race. SIGALRM only has to get mica out of
+ * KVM_RUN or ppoll; the loop then looks at the clock.
+ */
+static void kvm_on_signal(int sig)
+{
+	if (sig != SIGALRM)
+		kvm_signal = sig;
+	if (kvm_running)
+		kvm_running->immediate_exit = 1;
+}
+
+static int kvm_open(struct kvm_vm *vm)
+{
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd >= 0)
+		return 0;
+	if (errno == ENOENT || errno == ENODEV || errno == ENXIO)
+		log_error("--backend kvm: /dev/kvm does not exist: this host offers no hardware "
+			  "virtualization (load kvm-intel or kvm-amd), or run a proc image with --backend proc");
+	else if (errno == EACCES || errno == EPERM)
+		log_error("--backend kvm: no permission to open /dev/kvm (join its group, usually 'kvm'), "
+			  "or run a proc image with --backend proc");
+	else
+		log_error("--backend kvm: cannot open /dev/kvm (%s); --backend proc runs proc images",
+			  strerror(errno));
+	return -1;
+}
+
+static int kvm_fail(const char *what)
+{
+	log_error("kvm: %s failed: %s", what, strerror(errno));
+	return -1;
+}
+
+static int kvm_create(struct kvm_vm *vm, uint64_t ram)
+{
+	if (ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		log_error("kvm: /dev/kvm speaks API version %d, mica needs %d",
+			  ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0), KVM_API_VERSION);
+		return -1;
+	}
+	/* Hypercall-page MSR writes and hypercall registers reach mica only with these. */
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_USER_SPACE_MSR) <= 0 ||
+	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0 ||
+	    !(ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_REGS)) {
+		log_error("kvm: this kernel's KVM lacks user-space MSR exits, immediate exit or synced "
+			  "registers (Linux 5.10 or later has them); use --backend proc");
+		return -1;
+	}
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0)
+		return kvm_fail("creating the VM");
+	struct kvm_enable_cap msr_exits = {.cap = KVM_CAP_X86_USER_SPACE_MSR,
+					   .args = {KVM_MSR_EXIT_REASON_UNKNOWN}};
+	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &msr_exits) != 0)
+		return kvm_fail("enabling MSR exits");
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) != 0)
+		return kvm_fail("KVM_SET_TSS_ADDR");
+
+	vm->g.ram_size = ram;
+	vm->mem_size = MICA_RAM_BASE + ram;
+	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		       -1, 0);
+	if (vm->mem == MAP_FAILED) {
+		vm->mem = NULL;
+		log_error("cannot allocate guest memory of %llu bytes (%s)", (unsigned long long)ram,
+			  strerror(errno));
+		return -1;
+	}
+	vm->g.ram = vm->mem + MICA_RAM_BASE;
+	struct kvm_userspace_memory_region slot = {
+		.slot = 0, .guest_phys_addr = 0, .memory_size = vm->mem_size, .userspace_addr = (uintptr_t)vm->mem};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) != 0)
+		return kvm_fail("adding guest memory");
+
+	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu_fd < 0)
+		return kvm_fail("creating the vCPU");
+	int size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (size <= 0)
+		return kvm_fail("KVM_GET_VCPU_MMAP_SIZE");
+	vm->run_size = (size_t)size;
+	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
+	if (vm->run == MAP_FAILED) {
+		vm->run = NULL;
+		return kvm_fail("mapping the vCPU run area");
+	}
+	vm->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+	return 0;
+}
+
+static void kvm_load(struct kvm_vm *vm, const struct image *img, const uint8_t *file)
+{
+	for (unsigned int i = 0; i < img->nsegments; i++) {
+		const struct image_segment *s = &img->seg[i];
+		memcpy(guest_ptr(&vm->g, s->vaddr, s->memsz), file + s->offset, s->filesz);
+	}
+}
+
+static int kvm_signals(struct kvm_vm *vm)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGALRM};
+	struct sigaction sa = {.sa_handler = kvm_on_signal}; /* no SA_RESTART: KVM_RUN must return */
+
+	sigemptyset(&vm->stop_signals);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		sigaction(sigs[i], &sa, NULL);
+		sigaddset(&vm->stop_signals, sigs[i]);
+	}
+	sigprocmask(SIG_UNBLOCK, &vm->stop_signals, &vm->wait_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigdelset(&vm->wait_mask, sigs[i]);
+	kvm_running = vm->run;
+
+	struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGALRM};
+	if (timer_create(CLOCK_MONOTONIC, &ev, &vm->timer) != 0)
+		return kvm_fail("creating the guest timer");
+	vm->timer_made = true;
+	return 0;
+}
+
+/* One SIGALRM for the earlier of the run deadline and the guest's singleshot timer. */
+static void kvm_arm_timer(struct kvm_vm *vm, uint64_t run_deadline)
+{
+	uint64_t want = run_deadline;
+	if (vm->g.timer_deadline && (!want || vm->g.timer_deadline < want))
+		want = vm->g.timer_deadline;
+	if (want == vm->timer_armed)
+		return;
+	struct itimerspec its = {.it_value = {(time_t)(want / 1000000000ULL), (long)(want % 1000000000ULL)}};
+	timer_settime(vm->timer, TIMER_ABSTIME, &its, NULL);
+	vm->timer_armed = want;
+}
+
+/* Injects the callback vector on a rising upcall flag, or asks KVM for the moment it can. */
+static void kvm_deliver_upcall(struct kvm_vm *vm)
+{
+	struct kvm_run *run = vm->run;
+	int vector = hvm_callback_vector(&vm->g);
+
+	run->request_interrupt_window = 0;
+	if (!vm->g.upcall_raised || vector < 0)
+		return;
+	if (!__atomic_load_n(&vm->g.shared->vcpu_info[0].evtchn_upcall_pending, __ATOMIC_ACQUIRE)) {
+		vm->g.upcall_raised = false; /* the guest already took its events by polling */
+		return;
+	}
+	if (!run->ready_for_interrupt_injection || !run->if_flag) {
+		run->request_interrupt_window = 1;
+		return;
+	}
+	struct kvm_interrupt irq = {.irq = (uint32_t)vector};
+	if (ioctl(vm->vcpu_fd, KVM_INTERRUPT, &irq) == 0) {
+		vm->g.upcall_raised = false;
+		vm->upcalls++;
+	}
+}
+
+static int kvm_timeout(const struct run_config *cfg)
+{
+	log_error("guest still running after %.3g s (--timeout): stopped", (double)cfg->timeout_ns / 1e9);
+	return MICA_EXIT_TIMEOUT;
+}
+
+static int kvm_interrupted(void)
+{
+	log_error("interrupted by %s: guest stopped", strsignal(kvm_signal));
+	return 128 + kvm_signal;
+}
+
+/* kvm_wait with the stop signals blocked, so that only ppoll, which lets them in, can sleep. */
+static int kvm_wait_blocked(struct kvm_vm *vm, const struct run_config *cfg, uint64_t run_deadline)
+{
+	struct guest *g = &vm->g;
+	for (;;) {
+		uint64_t now = guest_now_ns();
+		hypercall_timer_check(g, now);
+		if (hypercall_block_done(g)) {
+			g->blocked = false;
+			return -1;
+		}
+		if (kvm_signal)
+			return kvm_interrupted();
+		if (run_deadline && now >= run_deadline)
+			return kvm_timeout(cfg);
+
+		uint64_t wake = run_deadline;
+		if (g->timer_deadline && (!wake || g->timer_deadline < wake))
+			wake = g->timer_deadline;
+		struct timespec ts, *tsp = NULL;
+		if (wake) {
+			uint64_t d = wake > now ? wake - now : 0;
+			ts = (struct timespec){(time_t)(d / 1000000000ULL), (long)(d % 1000000000ULL)};
+			tsp = &ts;
+		}
+		bool want_stdin = vm->stdin_open && console_input_space(g) > 0;
+		struct pollfd pfd = {.fd = want_stdin ? STDIN_FILENO : -1, .events = POLLIN};
+		int n = ppoll(&pfd, 1, tsp, &vm->wait_mask);
+		if (n < 0 && errno != EINTR) {
+			log_error("poll failed: %s", strerror(errno));
+			return MICA_EXIT_FAILURE;
+		}
+		if (n > 0 && (pfd.revents & (POLLIN | POLLHUP)))
+			vm->stdin_open = console_feed_stdin(g);
+	}
+}
+
+/*
+ * The vCPU sleeps (SCHEDOP_block, or hlt with interrupts on) until an event is pending for it.
+ * Returns -1 to go on running it, or mica's exit status.
+ */
+static int kvm_wait(struct kvm_vm *vm, const struct run_config *cfg, uint64_t run_deadline)
+{
+	sigprocmask(SIG_BLOCK, &vm->stop_signals, NULL);
+	int rc = kvm_wait_blocked(vm, cfg, run_deadline);
+	sigprocmask(SIG_UNBLOCK, &vm->stop_signals, NULL);
+	return rc;
+}
+
+static int kvm_hypercall(struct kvm_vm *vm, const struct run_config *cfg, uint64_t run_deadline, uint32_t nr)
+{
+	struct kvm_regs *r = &vm->run->s.regs.regs;
+	uint64_t args[5] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8};
+	bool wait;
+	long val = hypercall_dispatch(&vm->g, nr, args, &wait);
+	if (vm->g.end != GUEST_RUNNING)
+		return guest_end_status(&vm->g);
+	if (wait) {
+		int rc = kvm_wait(vm, cfg, run_deadline);
+		if (rc >= 0)
+			return rc;
+		val = 0;
+	}
+	r->rax = (uint64_t)val;
+	vm->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+	return -1;
+}
+
+/* Port I/O other than hypercalls: nothing is there, so reads see a floating bus. */
+static void kvm_empty_port(struct kvm_run *run)
+{
+	if (run->io.direction == KVM_EXIT_IO_IN)
+		memset((uint8_t *)run + run->io.data_offset, 0xff, (size_t)run->io.size * run->io.count);
+}
+
+/* Handles one exit; returns -1 to run the vCPU again, or mica's exit status. */
+static int kvm_exit(struct kvm_vm *vm, const struct run_config *cfg, uint64_t run_deadline)
+{
+	struct kvm_run *run = vm->run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		if (run->io.port == MICA_KVM_HC_PORT && run->io.direction == KVM_EXIT_IO_OUT &&
+		    run->io.size == 4 && run->io.count == 1) {
+			uint32_t nr;
+			memcpy(&nr, (uint8_t *)run + run->io.data_offset, sizeof(nr));
+			return kvm_hypercall(vm, cfg, run_deadline, nr);
+		}
+		kvm_empty_port(run);
+		return -1;
+	case KVM_EXIT_X86_WRMSR:
+		run->msr.error = run->msr.index != MICA_KVM_HC_MSR || hvm_hypercall_page(&vm->g, run->msr.data) != 0;
+		return -1;
+	case KVM_EXIT_X86_RDMSR:
+		run->msr.error = 1; /* the guest sees #GP, as for any MSR that does not exist */
+		return -1;
+	case KVM_EXIT_HLT:
+		if (!run->if_flag) {
+			log_error("guest crashed: it halted with interrupts disabled, so nothing can wake it");
+			return MICA_EXIT_CRASH;
+		}
+		vm->g.blocked = true;
+		return kvm_wait(vm, cfg, run_deadline);
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+	case KVM_EXIT_INTR:
+		return -1;
+	case KVM_EXIT_SHUTDOWN:
+		log_error("guest crashed: triple fault (the CPU could not deliver an exception)");
+		return MICA_EXIT_CRASH;
+	case KVM_EXIT_MMIO:
+		log_error("guest crashed: it %s guest-physical address 0x%llx, where there is no memory",
+			  run->mmio.is_write ? "wrote" : "read", (unsigned long long)run->mmio.phys_addr);
+		return MICA_EXIT_CRASH;
+	case KVM_EXIT_INTERNAL_ERROR:
+		log_error("guest crashed: KVM could not emulate what it did (internal error %u)",
+			  run->internal.suberror);
+		return MICA_EXIT_CRASH;
+	case KVM_EXIT_FAIL_ENTRY:
+		log_error("guest crashed: the CPU refused to enter it (hardware reason 0x%llx)",
+			  (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		return MICA_EXIT_CRASH;
+	default:
+		log_error("kvm: unexpected exit reason %u", run->exit_reason);
+		return MICA_EXIT_FAILURE;
+	}
+}
+
+static int kvm_loop(struct kvm_vm *vm, const struct run_config *cfg)
+{
+	uint64_t run_deadline = cfg->timeout_ns ? cfg->start_ns + cfg->timeout_ns : 0;
+
+	vm->stdin_open = console_stdin_usable();
+	for (;;) {
+		vm->run->immediate_exit = 0; /* before the checks: a signal after them sets it again */
+		if (kvm_signal)
+			return kvm_interrupted();
+		uint64_t now = guest_now_ns();
+		if (run_deadline && now >= run_deadline)
+			return kvm_timeout(cfg);
+		hypercall_timer_check(&vm->g, now);
+		kvm_deliver_upcall(vm);
+		kvm_arm_timer(vm, run_deadline);
+		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) != 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			log_error("kvm: running the vCPU failed: %s", strerror(errno));
+			return MICA_EXIT_FAILURE;
+		}
+		vm->exits++;
+		int rc = kvm_exit(vm, cfg, run_deadline);
+		if (rc >= 0)
+			return rc;
+	}
+}
+
+static void kvm_destroy(struct kvm_vm *vm)
+{
+	kvm_running = NULL;
+	if (vm->timer_made)
+		timer_delete(vm->timer);
+	if (vm->run)
+		munmap(vm->run, vm->run_size);
+	if (vm->mem)
+		munmap(vm->mem, vm->mem_size);
+	if (vm->vcpu_fd >= 0)
+		close(vm->vcpu_fd);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+}
+
+int kvm_run(const struct run_config *cfg, const struct image *img, const uint8_t *file,
+	    const struct run_blob *initrd)
+{
+	static struct kvm_vm vm;
+	char err[256];
+	int status = MICA_EXIT_FAILURE;
+
+	vm.kvm_fd = vm.vm_fd = vm.vcpu_fd = -1;
+	vm.g.hvm = true;
+	vm.g.shared = &kvm_boot_shared;
+	vm.g.echo_offered = (img->note.devices & MICA_DEV_ECHO) != 0;
+	pvclock_start(&vm.g, cfg->start_tsc, cfg->start_ns);
+
+	if (kvm_open(&vm) != 0 || kvm_create(&vm, cfg->mem) != 0 || kvm_signals(&vm) != 0)
+		goto out;
+	kvm_load(&vm, img, file);
+	if (hvm_start_info_build(&vm.g, vm.mem, cfg->argc, cfg->argv, cfg->nenv, cfg->env, cfg->start_ns,
+				 err, sizeof(err)) != 0) {
+		log_error("%s: %s", cfg->image_path, err);
+		goto out;
+	}
+	if (initrd->size)
+		hvm_start_info_initrd(&vm.g, vm.mem, initrd->data, initrd->size);
+	if (kvm_cpu_setup(vm.kvm_fd, vm.vcpu_fd, img->pvh_entry, MICA_KVM_START_INFO, err, sizeof(err)) != 0) {
+		log_error("kvm: %s", err);
+		goto out;
+	}
+	pvclock_update(&vm.g);
+	status = kvm_loop(&vm, cfg);
+out:
+	if (vm.g.console)
+		console_drain(&vm.g);
+	if (cfg->stats && vm.g.ext) {
+		fprintf(stderr, "stats: vm exits: %llu\n", (unsigned long long)vm.exits);
+		fprintf(stderr, "stats: upcalls: %llu\n", (unsigned long long)vm.upcalls);
+		guest_print_stats(&vm.g, cfg->start_ns);
+	}
+	kvm_destroy(&vm);
+	return status;
+}
