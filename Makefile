@@ -124,7 +124,7 @@ APP_NAME := $(notdir $(APP_DIR))
 
 # Directories whose Kbuild fragments make up a guest; each contributes obj-y relative to itself.
 common_dirs := arch/x86_64 plat/common $(patsubst %/Kbuild,%,$(wildcard lib/*/Kbuild)) $(APP_DIR)
-plats := $(if $(CONFIG_PLAT_PROC),proc)
+plats := $(if $(CONFIG_PLAT_PROC),proc) $(if $(CONFIG_PLAT_KVM),kvm)
 
 # Read one Kbuild fragment; obj-y lands in objs-<dir>.
 define read_kbuild

@@ -82,12 +82,29 @@ assert_file_contains() {
 	return 1
 }
 
-# image NAME: the path of NAME's proc image, built by tests/run from apps/NAME or tests/apps/NAME.
-image() {
-	local path=$IMAGES/$1/$1_proc-x86_64
+# image_for PLAT NAME: the path of NAME's image for platform PLAT, built by tests/run from apps/NAME
+# or tests/apps/NAME.
+image_for() {
+	local path=$IMAGES/$2/$2_$1-x86_64
 	if [[ ! -f $path ]]; then
-		printf 'error: image %s was not built (no %s)\n' "$1" "$path" >&2
+		printf 'error: image %s was not built (no %s)\n' "$2" "$path" >&2
 		return 1
 	fi
 	printf '%s\n' "$path"
+}
+
+# image NAME: NAME's proc image. kvm_image NAME: its kvm image (a PVH guest).
+image() { image_for proc "$1"; }
+kvm_image() { image_for kvm "$1"; }
+
+# qemu_plain IMAGE APPEND [QEMU OPTION]...: boots the kvm image IMAGE under plain QEMU (TCG, no Xen
+# ABI: the guest uses COM1 and ACPI poweroff), with kernel command line APPEND and the silent qboot
+# firmware, so stdout is exactly the guest's serial output, "\r\n" as "\n". stdin feeds the serial
+# port. The status is QEMU's; after 30 s QEMU is killed (124). Meant for assert_exit.
+qemu_plain() {
+	local image=$1 append=$2
+	shift 2
+	timeout -k 5 30 qemu-system-x86_64 -accel tcg -bios qboot.rom -nodefaults -nographic \
+		-serial stdio -no-reboot -m 64M -kernel "$image" -append "$append" "$@" | tr -d '\r'
+	return "${PIPESTATUS[0]}"
 }

@@ -13,6 +13,7 @@ __attribute__((weak)) int mica_app_start(int argc, char **argv)
 }
 
 shared_info_t *xen_shared_info;
+const struct xen_native_ops *xen_native;
 static struct plat_memregion boot_free_mem, boot_initrd;
 static const struct mica_start_ext *boot_ext;
 
@@ -92,10 +93,12 @@ static void boot_run_initcalls(void)
 void xen_boot(const struct xen_boot *boot)
 {
 	xen_shared_info = boot->shared_info;
+	xen_native = boot->native;
 	boot_free_mem = boot->free_mem;
 	boot_initrd = boot->initrd;
 	boot_ext = boot->ext;
-	xen_console_init(boot->console, boot->console_port, boot->ext);
+	if (!xen_native)
+		xen_console_init(boot->console, boot->console_port, boot->ext);
 	boot_run_initcalls();
 
 	int argc = boot_split_cmdline(boot->cmdline);

@@ -20,6 +20,8 @@ void xen_console_init(struct xencons_interface *ring, evtchn_port_t port, struct
 
 size_t plat_console_read(char *buf, size_t len)
 {
+	if (xen_native)
+		return xen_native->console_read(buf, len);
 	struct xencons_interface *r = console_ring;
 	XENCONS_RING_IDX cons = r->in_cons, prod = r->in_prod;
 	cpu_mb();
@@ -36,6 +38,10 @@ size_t plat_console_read(char *buf, size_t len)
 
 void plat_console_write(const char *buf, size_t len)
 {
+	if (xen_native) {
+		xen_native->console_write(buf, len);
+		return;
+	}
 	struct xencons_interface *r = console_ring;
 
 	while (len) {

@@ -3,6 +3,7 @@
 #include <xen/sched.h>
 #include <mica/hypercall.h>
 #include <mica/plat.h>
+#include <mica/xen_boot.h>
 
 /* VIRQ_TIMER must be bound for a timed block to wake; bound on first use, not at boot. */
 static evtchn_port_t sched_timer_port;
@@ -18,6 +19,10 @@ static void sched_bind_timer(void)
 
 void plat_block(uint64_t deadline_ns)
 {
+	if (xen_native) {
+		xen_native->block(deadline_ns);
+		return;
+	}
 	if (!evtchn_any_pending()) {
 		if (deadline_ns != UINT64_MAX) {
 			sched_bind_timer();
@@ -37,6 +42,8 @@ void plat_yield(void)
 
 static _Noreturn void sched_shutdown(unsigned int reason)
 {
+	if (xen_native)
+		xen_native->shutdown(reason);
 	struct sched_shutdown op = {.reason = reason};
 	for (;;)
 		HYPERVISOR_sched_op(SCHEDOP_shutdown, &op);

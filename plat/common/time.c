@@ -8,6 +8,8 @@ static uint64_t time_last_ns;
 
 uint64_t plat_time_ns(void)
 {
+	if (xen_native)
+		return xen_native->time_ns();
 	volatile struct vcpu_time_info *t = &xen_shared_info->vcpu_info[0].time;
 	uint32_t version, mul;
 	uint64_t tsc_stamp, system_time, tsc;
@@ -38,6 +40,8 @@ uint64_t plat_time_ns(void)
 
 uint64_t plat_wallclock_ns(void)
 {
+	if (xen_native)
+		return xen_native->wallclock_ns();
 	volatile shared_info_t *s = xen_shared_info;
 	uint32_t version;
 	uint64_t sec, nsec;

@@ -1,4 +1,4 @@
-/* Test guest that ends the way its arguments say: status, crash, fault, reboot, spin, sleep. */
+/* Test guest that ends the way its arguments say: status, crash, faults, reboot, spin, sleep, upcalls. */
 #include <mica/abi.h>
 #include <mica/evtchn.h>
 #include <mica/plat.h>
@@ -6,6 +6,9 @@
 #include <mica/string.h>
 #include <mica/hypercall.h>
 #include <xen/sched.h>
+
+/* Only kvm images have it (plat/kvm/xen.c); weak, so that proc images link without it. */
+extern uint64_t kvm_upcall_count(void) __attribute__((weak));
 
 /* A kilobyte of stack per level, far deeper than the boot stack: its guard page must stop it. */
 static int guestctl_recurse(int depth)
@@ -19,8 +22,8 @@ static int guestctl_recurse(int depth)
 
 static int guestctl_usage(void)
 {
-	printf("usage: guestctl status N | crash | reboot | segv | ud2 | divide | spin | sleep MS | "
-	       "print LINES | bindecho | int80 | read BYTES | overflow\n");
+	printf("usage: guestctl status N | crash | reboot | segv | gp | ud2 | divide | spin | sleep MS | "
+	       "print LINES | bindecho | int80 | read BYTES | overflow | upcalls MS | triple\n");
 	return 2;
 }
 
@@ -41,6 +44,19 @@ int main(int argc, char **argv)
 		volatile uintptr_t unmapped = 8; /* below the hypercall page: nothing is there */
 		return *(volatile int *)unmapped;
 	}
+	if (strcmp(cmd, "gp") == 0) {
+		/* Non-canonical: a general protection fault, where an unmapped address gives a page fault. */
+		volatile uintptr_t noncanonical = 0x8000000000000000ULL;
+		return *(volatile int *)noncanonical;
+	}
+	if (strcmp(cmd, "triple") == 0) {
+		/* No IDT at all: no exception can be delivered, so the first one shuts the CPU down. */
+		static const struct {
+			uint16_t limit;
+			uint64_t base;
+		} __attribute__((packed)) no_idt = {0, 0};
+		__asm__ __volatile__("lidt %0; ud2" : : "m"(no_idt));
+	}
 	if (strcmp(cmd, "ud2") == 0)
 		__asm__ __volatile__("ud2");
 	if (strcmp(cmd, "divide") == 0) {
@@ -59,6 +75,14 @@ int main(int argc, char **argv)
 			plat_block(deadline);
 		printf("guestctl: slept %llu us for %llu ms\n",
 		       (unsigned long long)((plat_time_ns() - start) / 1000), (unsigned long long)ms);
+		return 0;
+	}
+	if (strcmp(cmd, "upcalls") == 0 && argc == 3) {
+		uint64_t deadline = plat_time_ns() + strtoul(argv[2], 0, 0) * 1000000ULL;
+		while (plat_time_ns() < deadline)
+			plat_block(deadline);
+		printf("guestctl: upcalls %llu\n",
+		       kvm_upcall_count ? (unsigned long long)kvm_upcall_count() : 0ULL);
 		return 0;
 	}
 	if (strcmp(cmd, "print") == 0 && argc == 3) {

@@ -1,4 +1,4 @@
-/* x86_64 CPU primitives shared by every layer: barriers, TSC, atomic bit operations. */
+/* x86_64 CPU primitives shared by every layer: barriers, TSC, atomic bit operations, CPUID, MSRs. */
 #ifndef ARCH_CPU_H
 #define ARCH_CPU_H
 
@@ -54,5 +54,37 @@ static inline unsigned long cpu_xchg(volatile unsigned long *p, unsigned long v)
 
 /* Index of the lowest set bit; x must be non-zero. */
 static inline unsigned int cpu_ffs64(unsigned long x) { return (unsigned int)__builtin_ctzl(x); }
+
+struct cpu_cpuid_result {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+static inline struct cpu_cpuid_result cpu_cpuid(uint32_t leaf, uint32_t subleaf)
+{
+	struct cpu_cpuid_result r;
+	__asm__ __volatile__("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+			     : "a"(leaf), "c"(subleaf));
+	return r;
+}
+
+static inline void cpu_wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ __volatile__("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
+/* Drops the TLB entry of the page holding addr, after its page table entry changed. */
+static inline void cpu_invlpg(uintptr_t addr)
+{
+	__asm__ __volatile__("invlpg (%0)" : : "r"(addr) : "memory");
+}
+
+static inline void cpu_irq_enable(void) { __asm__ __volatile__("sti" ::: "memory"); }
+
+/* Stops this CPU for good: with interrupts off only an NMI could wake hlt, so it loops. */
+static inline _Noreturn void cpu_stop(void)
+{
+	for (;;)
+		__asm__ __volatile__("cli; hlt" ::: "memory");
+}
 
 #endif

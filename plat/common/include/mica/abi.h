@@ -67,6 +67,41 @@ struct mica_note_image {
 #define MICA_PROC_HC_SYSNR_BASE 0x1000
 
 /*
+ * kvm backend (a PVH guest). The runtime advertises the Xen CPUID leaves at 0x40000000 (leaf 3,
+ * sub-leaf 0, ECX: TSC frequency in kHz) and installs the hypercall page where the guest's write
+ * of its address to the Xen MSR (leaf 2, EBX) asks. Its slots have the same 32-byte layout as
+ * on Xen; slot n puts n in eax and executes `out %eax, $MICA_KVM_HC_PORT`, which exits to mica
+ * with the arguments still in rdi, rsi, rdx, r10, r8. The result comes back in rax; no other
+ * register changes.
+ */
+#define MICA_KVM_HC_PORT 0xe4
+
+/*
+ * The MSR CPUID leaf 2 names for installing the hypercall page. Not 0x40000000: KVM claims that
+ * range for Hyper-V emulation and would swallow the write; Xen moves it here for the same reason.
+ */
+#define MICA_KVM_HC_MSR 0x40000200U
+
+/*
+ * kvm backend guest-physical layout below RAM: the hvm_start_info page (with the Mica extension
+ * at MICA_START_EXT_OFFSET and the environment at MICA_START_ENV_OFFSET, as in the PV start
+ * info) and the command line page. The guest finds them through %ebx and cmdline_paddr, never
+ * through these constants; the memory map it is given lists RAM and the reserved special pages.
+ */
+#define MICA_KVM_START_INFO 0x6000UL
+#define MICA_KVM_CMDLINE 0x7000UL
+#define MICA_KVM_CMDLINE_MAX 1024 /* bytes including the NUL, as MAX_GUEST_CMDLINE in PV */
+#define MICA_KVM_MEMMAP_OFFSET 256 /* hvm_memmap_table_entry[] in the start info page */
+#define MICA_KVM_MEMMAP_MAX 8
+#define MICA_KVM_MODLIST_OFFSET 512 /* hvm_modlist_entry[] (the initrd) in the start info page */
+
+/*
+ * Special pages at the top of a kvm guest's RAM, reserved in its memory map and found through
+ * HVM params: the console ring (HVM_PARAM_CONSOLE_PFN, _EVTCHN).
+ */
+#define MICA_KVM_SPECIAL_PAGES 1
+
+/*
  * SCHEDOP_shutdown carries the guest's exit status in bits 8..15 of the reason. Xen itself
  * truncates the reason to 8 bits, so images stay valid Xen guests.
  */

@@ -66,4 +66,14 @@ static inline long HYPERVISOR_set_segment_base(int reg, unsigned long value)
 	return hypercall2(__HYPERVISOR_set_segment_base, reg, value);
 }
 
+static inline long HYPERVISOR_memory_op(unsigned int cmd, void *arg)
+{
+	return hypercall2(__HYPERVISOR_memory_op, cmd, arg);
+}
+
+static inline long HYPERVISOR_hvm_op(int op, void *arg)
+{
+	return hypercall2(__HYPERVISOR_hvm_op, op, arg);
+}
+
 #endif
