@@ -14,6 +14,8 @@ packages=(
 	cpio lua5.4                          # initrds for tests; the host Lua the guest's is compared with
 	tcl sqlite3                          # tclsh generates sqlite3.c and shell.c; the host sqlite3 the guest's is compared with
 	newlib-source                        # /usr/src/newlib: the guest's second C library (lib/newlib)
+	linux-image-amd64 qemu-system-x86    # tests/kvm: Debian's kernel under qemu (TCG, emulated SVM) is the /dev/kvm
+	busybox-static xz-utils              # tests/kvm: the test VM's userland; xz unpacks compressed kernel modules
 )
 
 # Upstream sources (musl, lua, sqlite, newlib) come from Debian's source packages.

@@ -126,8 +126,25 @@ test_unknown_option_and_missing_values() {
 	refused "--backend 'xen' is not one of proc, kvm" run --backend xen "$(image helloworld)"
 }
 
-test_kvm_backend_not_in_this_build() {
-	refused "kvm" run --backend kvm "$(image helloworld)"
+test_proc_image_given_to_kvm() {
+	refused "image was built for the proc platform, not for --backend kvm" run --backend kvm "$(image helloworld)"
+}
+
+# In a mount namespace whose /dev is empty, as on a host without KVM (like this one and CI).
+test_kvm_without_dev_kvm_names_the_alternative() {
+	local img
+	img=$(kvm_image helloworld)
+	assert_exit 125 unshare -m sh -c 'mount -t tmpfs none /dev && exec "$0" run "$1"' "$MICA" "$img"
+	assert_eq "mica: --backend kvm: /dev/kvm does not exist: this host offers no hardware virtualization (load kvm-intel or kvm-amd), or run a proc image with --backend proc" "$(cat "$T/err")"
+}
+
+# The Xen note's type (4 bytes before its name) turned into one mica does not know: no entry point.
+test_kvm_image_without_pvh_note() {
+	local name
+	cp "$(kvm_image helloworld)" "$T/img"
+	name=$(grep -obUaP 'Xen\x00' "$T/img" | head -n 1 | cut -d: -f1)
+	patch "$T/img" $((name - 4)) 7f
+	refused "image has no Xen PVH entry note" run "$T/img"
 }
 
 test_command_line_too_long() {
