@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench_stats.h"
 
 static int devnull;
 
@@ -62,32 +63,12 @@ static double run_once(char **argv, const char *label, int run)
 	exit(1);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* Sorts v in place. */
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static void report(const char *label, double *v, int n)
-{
-	double m = median(v, n);
-	printf("%s median_us=%.1f min_us=%.1f max_us=%.1f\n", label, m, v[0], v[n - 1]);
-}
-
 static int parse_count(const char *s, int min)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || v < min || v > 1000000)
+	int v;
+	if (!bench_parse_count(s, min, 1000000, &v))
 		usage();
-	return (int)v;
+	return v;
 }
 
 int main(int argc, char **argv)
@@ -141,10 +122,10 @@ int main(int argc, char **argv)
 		}
 	}
 
-	report("A", a, runs);
+	bench_report("A", a, runs);
 	if (cmd_b) {
-		report("B", b, runs);
-		printf("ratio A/B median=%.3f\n", median(ratio, runs));
+		bench_report("B", b, runs);
+		printf("ratio A/B median=%.3f\n", bench_median(ratio, runs));
 	}
 	free(a);
 	free(b);
