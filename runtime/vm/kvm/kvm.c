@@ -110,8 +110,17 @@ static int kvm_create(struct kvm_vm *vm, uint64_t ram)
 
 	vm->g.ram_size = ram;
 	vm->mem_size = MICA_RAM_BASE + ram;
-	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		       -1, 0);
+	/* A memfd, not anonymous memory: a file is what a snapshot can save and map back. */
+	int memfd = memfd_create("mica-guest-ram", MFD_CLOEXEC);
+	if (memfd < 0 || ftruncate(memfd, (off_t)vm->mem_size) != 0) {
+		log_error("cannot create guest memory of %llu bytes (%s)", (unsigned long long)ram,
+			  strerror(errno));
+		if (memfd >= 0)
+			close(memfd);
+		return -1;
+	}
+	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, memfd, 0);
+	close(memfd); /* the mapping keeps the memory */
 	if (vm->mem == MAP_FAILED) {
 		vm->mem = NULL;
 		log_error("cannot allocate guest memory of %llu bytes (%s)", (unsigned long long)ram,
