@@ -134,6 +134,7 @@ test_proc_image_given_to_kvm() {
 test_kvm_without_dev_kvm_names_the_alternative() {
 	local img
 	img=$(kvm_image helloworld)
+	# shellcheck disable=SC2016 # $0 and $1 belong to the inner sh
 	assert_exit 125 unshare -m sh -c 'mount -t tmpfs none /dev && exec "$0" run "$1"' "$MICA" "$img"
 	assert_eq "mica: --backend kvm: /dev/kvm does not exist: this host offers no hardware virtualization (load kvm-intel or kvm-amd), or run a proc image with --backend proc" "$(cat "$T/err")"
 }
