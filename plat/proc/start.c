@@ -22,6 +22,8 @@ void proc_start(start_info_t *si)
 	struct mica_start_ext *ext = (struct mica_start_ext *)((char *)si + MICA_START_EXT_OFFSET);
 	/* Everything the runtime placed in RAM sits above the image; the lowest of it bounds the heap. */
 	uintptr_t special = proc_min(proc_min((uintptr_t)si, (uintptr_t)si->shared_info), console);
+	if (si->store_mfn) /* 0 from runtimes without a xenstore */
+		special = proc_min(special, (uintptr_t)si->store_mfn << MICA_PAGE_SHIFT);
 	struct plat_memregion initrd = {0, 0};
 	if (si->mod_len && si->mod_start >= (uintptr_t)_end && si->mod_start + si->mod_len <= special) {
 		initrd = (struct plat_memregion){si->mod_start, si->mod_start + si->mod_len};

@@ -15,6 +15,8 @@ enum evtchn_state { EVS_FREE, EVS_UNBOUND, EVS_LOCAL, EVS_BACKEND, EVS_VIRQ };
 
 /* A monitor-side service at the far end of an event channel (console, echo). */
 struct guest;
+struct xs_daemon;
+struct xenstore_domain_interface;
 typedef void (*backend_notify_fn)(struct guest *g, uint32_t port);
 
 struct evtchn {
@@ -23,6 +25,15 @@ struct evtchn {
 	uint32_t peer;              /* EVS_LOCAL: the other guest port */
 	backend_notify_fn backend;  /* EVS_BACKEND */
 	uint32_t virq;              /* EVS_VIRQ */
+};
+
+/* Grant-table frames a guest may place in its RAM (XENMEM_add_to_physmap, XENMAPSPACE_grant_table). */
+#define GNTTAB_MAX_FRAMES 4
+
+struct gnttab_state {
+	uint64_t frame_gaddr[GNTTAB_MAX_FRAMES]; /* guest address of table frame i; 0: not placed */
+	uint32_t nr_frames;                      /* 1 + the highest frame placed, 0 if none */
+	uint64_t refused;                        /* backend accesses the grants did not allow */
 };
 
 enum guest_end { GUEST_RUNNING, GUEST_POWEROFF, GUEST_CRASH, GUEST_REBOOT };
@@ -37,11 +48,16 @@ struct guest {
 
 	struct evtchn ports[GUEST_MAX_PORTS];
 	uint32_t console_port;
+	struct xenstore_domain_interface *store; /* the xenstore ring page */
+	uint32_t store_port;
+	struct xs_daemon *xs;       /* xenstore.c's state, NULL before xenstore_setup */
 	bool echo_offered;          /* dom0 echo port still unbound for the guest */
 	uint32_t timer_port;        /* VIRQ_TIMER binding, 0 if none */
 	uint64_t timer_deadline;    /* system time ns, 0 if no timer */
 
 	bool blocked;               /* inside SCHEDOP_block, waiting for an event */
+
+	struct gnttab_state gnttab;
 
 	/* HVM guests (kvm backend) only */
 	bool hvm;

@@ -1,6 +1,7 @@
 /*
- * HVM services for PVH guests. Every page the guest names must be one of its own RAM pages and
- * not one of the runtime's special pages, so a guest can only ever point mica at its own memory.
+ * HVM services for PVH guests, and memory_op, which PV guests share for grant-table frames. Every
+ * page the guest names must be one of its own RAM pages and not one of the runtime's special
+ * pages, so a guest can only ever point mica at its own memory.
  */
 #include "xen/hvm.h"
 #include <string.h>
@@ -8,17 +9,19 @@
 #include <xen/hvm/hvm_op.h>
 #include <xen/hvm/params.h>
 #include <xen/memory.h>
+#include "xen/gnttab.h"
 #include "xen/hvm_start_info.h"
+#include "xen/start_info.h"
 
 /* The lowest vector an upcall may use: 0..31 are CPU exceptions. */
 #define HVM_FIRST_VECTOR 32
 
-/* Host pointer for the whole guest page at gaddr, if it is ordinary RAM (not a special page). */
-static void *hvm_ram_page(struct guest *g, uint64_t gaddr)
+void *hvm_ram_page(struct guest *g, uint64_t gaddr)
 {
+	uint64_t reserved = g->hvm ? HVM_START_INFO_RESERVED : START_INFO_RESERVED;
 	if (gaddr & (MICA_PAGE_SIZE - 1))
 		return NULL;
-	if (gaddr >= MICA_RAM_BASE + g->ram_size - HVM_START_INFO_RESERVED)
+	if (gaddr >= MICA_RAM_BASE + g->ram_size - reserved)
 		return NULL;
 	return guest_ptr(g, gaddr, MICA_PAGE_SIZE);
 }
@@ -60,6 +63,12 @@ static long hvm_get_param(struct guest *g, struct xen_hvm_param *p)
 	case HVM_PARAM_CONSOLE_EVTCHN:
 		p->value = g->console_port;
 		return 0;
+	case HVM_PARAM_STORE_PFN:
+		p->value = ((uint64_t)((uint8_t *)g->store - g->ram) + MICA_RAM_BASE) >> MICA_PAGE_SHIFT;
+		return 0;
+	case HVM_PARAM_STORE_EVTCHN:
+		p->value = g->store_port;
+		return 0;
 	default:
 		return -XEN_EINVAL;
 	}
@@ -93,7 +102,9 @@ long hvm_memory_op(struct guest *g, unsigned int cmd, uint64_t arg)
 	memcpy(&op, gp, sizeof(op));
 	if (!hvm_self(op.domid))
 		return -XEN_EPERM;
-	if (op.space != XENMAPSPACE_shared_info || op.idx != 0)
+	if (op.space == XENMAPSPACE_grant_table)
+		return gnttab_place_frame(g, op.idx, op.gpfn);
+	if (!g->hvm || op.space != XENMAPSPACE_shared_info || op.idx != 0)
 		return -XEN_EINVAL;
 	if (op.gpfn > (UINT64_MAX >> MICA_PAGE_SHIFT))
 		return -XEN_EINVAL;

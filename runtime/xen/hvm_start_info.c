@@ -6,6 +6,7 @@
 #include "xen/boot_args.h"
 #include "xen/console.h"
 #include "xen/hvm_start_info.h"
+#include "xen/xenstore.h"
 
 static uint64_t hvm_special_base(const struct guest *g)
 {
@@ -35,12 +36,18 @@ int hvm_start_info_build(struct guest *g, uint8_t *low, int argc, char *const ar
 		.memmap_entries = 2,
 	};
 
-	g->console = guest_ptr(g, special, MICA_PAGE_SIZE);
+	/* From the top down: the console ring, then the xenstore ring. */
+	g->console = guest_ptr(g, special + HVM_START_INFO_RESERVED - MICA_PAGE_SIZE, MICA_PAGE_SIZE);
+	g->store = guest_ptr(g, special, MICA_PAGE_SIZE);
 	/* Every port starts masked; the guest unmasks what it handles. */
 	memset(g->shared->evtchn_mask, 0xff, sizeof(g->shared->evtchn_mask));
 	g->shared->vcpu_info[0].evtchn_upcall_mask = 1;
 	if (console_setup(g) != 0) {
 		snprintf(err, errlen, "no event channel left for the console");
+		return -1;
+	}
+	if (xenstore_setup(g) != 0) {
+		snprintf(err, errlen, "cannot start the xenstore");
 		return -1;
 	}
 	return boot_args_ext(g, page, nenv, env, runtime_start_ns, err, errlen);

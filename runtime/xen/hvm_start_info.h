@@ -1,4 +1,4 @@
-/* The PVH domain builder's part: hvm_start_info, memory map, command line and console page. */
+/* The PVH domain builder's part: hvm_start_info, memory map, command line, console and xenstore pages. */
 #ifndef XEN_HVM_START_INFO_H
 #define XEN_HVM_START_INFO_H
 
@@ -9,9 +9,10 @@
 
 /*
  * Fills the start info and command line pages in low memory (low: the host mapping of
- * guest-physical 0) and the special pages at the top of RAM, and points g->console and g->ext at
- * them. g->ram, g->ram_size and g->shared must be set. Returns 0, or -1 with a message in err
- * when the command line or the environment does not fit.
+ * guest-physical 0) and the special pages at the top of RAM, points g->console, g->store and
+ * g->ext at them and starts the xenstore. g->ram, g->ram_size and g->shared must be set. Returns
+ * 0, or -1 with a message in err when the command line or the environment does not fit, or the
+ * xenstore cannot start.
  */
 int hvm_start_info_build(struct guest *g, uint8_t *low, int argc, char *const argv[], int nenv,
 			 char *const env[], uint64_t runtime_start_ns, char *err, size_t errlen);

@@ -1,4 +1,4 @@
-/* Dispatch of guest hypercalls: sched_op, set_timer_op, event_channel_op, console_io, xen_version, HVM ops. */
+/* Dispatch of guest hypercalls: sched_op, set_timer_op, event_channel_op, console_io, xen_version, grant_table_op, memory_op, HVM ops. */
 #include "xen/hypercall.h"
 #include <string.h>
 #include <unistd.h>
@@ -7,6 +7,7 @@
 #include <xen/version.h>
 #include "xen/console.h"
 #include "xen/evtchn.h"
+#include "xen/gnttab.h"
 #include "xen/hvm.h"
 #include "xen/pvclock.h"
 
@@ -104,7 +105,9 @@ long hypercall_dispatch(struct guest *g, unsigned int nr, const uint64_t a[5], b
 	case __HYPERVISOR_console_io:
 		return hypercall_console_io(g, a[0], a[1], a[2]);
 	case __HYPERVISOR_memory_op:
-		return g->hvm ? hvm_memory_op(g, (unsigned int)a[0], a[1]) : -XEN_ENOSYS;
+		return hvm_memory_op(g, (unsigned int)a[0], a[1]);
+	case __HYPERVISOR_grant_table_op:
+		return gnttab_op(g, (unsigned int)a[0], a[1], a[2]);
 	case __HYPERVISOR_hvm_op:
 		return g->hvm ? hvm_op(g, (unsigned int)a[0], a[1]) : -XEN_ENOSYS;
 	case __HYPERVISOR_xen_version:

@@ -1,9 +1,10 @@
-/* Builds the PV start_info (with the guest's command line), shared_info and console pages. */
+/* Builds the PV start_info (with the guest's command line), shared_info, console and xenstore pages. */
 #include <stdio.h>
 #include <string.h>
 #include "xen/boot_args.h"
 #include "xen/console.h"
 #include "xen/start_info.h"
+#include "xen/xenstore.h"
 
 static uint64_t start_info_page(const struct guest *g, unsigned int from_top)
 {
@@ -19,11 +20,12 @@ int start_info_build(struct guest *g, int argc, char *const argv[], int nenv, ch
 		     uint64_t runtime_start_ns, char *err, size_t errlen)
 {
 	uint64_t si_addr = start_info_page(g, 1), shared_addr = start_info_page(g, 2),
-		 console_addr = start_info_page(g, 3);
+		 console_addr = start_info_page(g, 3), store_addr = start_info_page(g, 4);
 
 	g->start_info = guest_ptr(g, si_addr, MICA_PAGE_SIZE);
 	g->shared = guest_ptr(g, shared_addr, MICA_PAGE_SIZE);
 	g->console = guest_ptr(g, console_addr, MICA_PAGE_SIZE);
+	g->store = guest_ptr(g, store_addr, MICA_PAGE_SIZE);
 
 	start_info_t *si = g->start_info;
 	if (boot_args_cmdline((char *)si->cmd_line, MAX_GUEST_CMDLINE, argc, argv, err, errlen) != 0)
@@ -42,6 +44,12 @@ int start_info_build(struct guest *g, int argc, char *const argv[], int nenv, ch
 		return -1;
 	}
 	si->console.domU.evtchn = g->console_port;
+	if (xenstore_setup(g) != 0) {
+		snprintf(err, errlen, "cannot start the xenstore");
+		return -1;
+	}
+	si->store_mfn = store_addr >> MICA_PAGE_SHIFT;
+	si->store_evtchn = g->store_port;
 
 	return boot_args_ext(g, g->start_info, nenv, env, runtime_start_ns, err, errlen);
 }

@@ -1,4 +1,4 @@
-/* The PV domain builder's part: start_info, shared_info and console pages at the top of RAM. */
+/* The PV domain builder's part: start_info, shared_info, console and xenstore pages at the top of RAM. */
 #ifndef XEN_START_INFO_H
 #define XEN_START_INFO_H
 

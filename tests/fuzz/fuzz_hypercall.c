@@ -1,4 +1,4 @@
-/* fuzz-sources: runtime/vm/guest.c runtime/xen/evtchn.c runtime/xen/console.c runtime/xen/hypercall.c runtime/xen/pvclock.c runtime/xen/start_info.c runtime/xen/hvm.c runtime/xen/hvm_start_info.c runtime/xen/boot_args.c runtime/util/log.c */
+/* fuzz-sources: runtime/vm/guest.c runtime/xen/evtchn.c runtime/xen/console.c runtime/xen/hypercall.c runtime/xen/pvclock.c runtime/xen/start_info.c runtime/xen/hvm.c runtime/xen/gnttab.c runtime/xen/hvm_start_info.c runtime/xen/xenstore.c runtime/xen/xenstore_tree.c runtime/xen/boot_args.c runtime/util/log.c */
 /* fuzz-cflags: -D__XEN_INTERFACE_VERSION__=0x00040e00 */
 /*
  * libFuzzer harness: a hostile guest's hypercalls. The input is a list of records that either
@@ -17,6 +17,7 @@
 #include "xen/hvm_start_info.h"
 #include "xen/hypercall.h"
 #include "xen/start_info.h"
+#include "xen/xenstore.h"
 
 #define FUZZ_RAM (64 * 1024)
 
@@ -93,5 +94,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		console_drain(&g);
 	}
+	xenstore_destroy(&g);
 	return 0;
 }

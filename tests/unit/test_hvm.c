@@ -1,4 +1,4 @@
-/* unit-sources: runtime/vm/guest.c runtime/xen/evtchn.c runtime/xen/console.c runtime/xen/hypercall.c runtime/xen/pvclock.c runtime/xen/hvm.c runtime/xen/hvm_start_info.c runtime/xen/boot_args.c runtime/util/log.c */
+/* unit-sources: runtime/vm/guest.c runtime/xen/evtchn.c runtime/xen/console.c runtime/xen/hypercall.c runtime/xen/pvclock.c runtime/xen/hvm.c runtime/xen/gnttab.c runtime/xen/hvm_start_info.c runtime/xen/xenstore.c runtime/xen/xenstore_tree.c runtime/xen/boot_args.c runtime/util/log.c */
 /* unit-cflags: -D__XEN_INTERFACE_VERSION__=0x00040e00 */
 /* Unit tests of the HVM (PVH) services: start info, HVM params, shared_info placement, hypercall page, upcall edges. */
 #include <stdint.h>
@@ -15,11 +15,13 @@
 #include "xen/hvm.h"
 #include "xen/hvm_start_info.h"
 #include "xen/hypercall.h"
+#include "xen/xenstore.h"
 #include "unit.h"
 
 #define RAM (256 * 1024)
 #define ARG_GADDR (MICA_RAM_BASE + 0x1000)
-#define SPECIAL_GADDR (MICA_RAM_BASE + RAM - MICA_PAGE_SIZE)
+#define SPECIAL_GADDR (MICA_RAM_BASE + RAM - 2 * MICA_PAGE_SIZE) /* the lowest special page: the store */
+#define CONSOLE_GADDR (MICA_RAM_BASE + RAM - MICA_PAGE_SIZE)
 
 static struct guest g;
 static uint8_t *ram, *low;
@@ -27,6 +29,7 @@ static shared_info_t boot_shared;
 
 static void fresh_guest(int argc, char **argv)
 {
+	xenstore_destroy(&g);
 	free(ram);
 	free(low);
 	ram = calloc(1, RAM);
@@ -89,8 +92,8 @@ static void test_start_info(void)
 		   (char *)low + si->cmdline_paddr);
 	unit_check(si->memmap_entries == 2 && map[0].addr == MICA_RAM_BASE && map[0].type == XEN_HVM_MEMMAP_TYPE_RAM &&
 			   map[0].addr + map[0].size == SPECIAL_GADDR && map[1].addr == SPECIAL_GADDR &&
-			   map[1].type == XEN_HVM_MEMMAP_TYPE_RESERVED,
-		   "memory map: RAM, then the reserved console page", NULL);
+			   map[1].size == 2 * MICA_PAGE_SIZE && map[1].type == XEN_HVM_MEMMAP_TYPE_RESERVED,
+		   "memory map: RAM, then the reserved store and console pages", NULL);
 	unit_check(g.ext && g.ext->magic == MICA_START_EXT_MAGIC &&
 			   (uint8_t *)g.ext == low + MICA_KVM_START_INFO + MICA_START_EXT_OFFSET,
 		   "Mica extension in the start info page", NULL);
@@ -99,12 +102,13 @@ static void test_start_info(void)
 	struct hvm_modlist_entry *mod = (struct hvm_modlist_entry *)(low + si->modlist_paddr);
 	unit_check(si->nr_modules == 1 && mod->size == 4 && mod->paddr == SPECIAL_GADDR - MICA_PAGE_SIZE &&
 			   memcmp(guest_ptr(&g, mod->paddr, 4), "0707", 4) == 0,
-		   "initrd module just below the special page", NULL);
+		   "initrd module just below the special pages", NULL);
 
 	char big[MICA_KVM_CMDLINE_MAX + 8];
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	char *argv[] = {big, NULL}, err[128];
+	xenstore_destroy(&g);
 	memset(&g, 0, sizeof(g));
 	g.ram = ram;
 	g.ram_size = RAM;
@@ -117,10 +121,12 @@ static void test_params(void)
 {
 	fresh();
 	uint64_t v;
-	unit_check(get_param(HVM_PARAM_CONSOLE_PFN, &v) == 0 && v == SPECIAL_GADDR >> MICA_PAGE_SHIFT,
+	unit_check(get_param(HVM_PARAM_CONSOLE_PFN, &v) == 0 && v == CONSOLE_GADDR >> MICA_PAGE_SHIFT,
 		   "console pfn", NULL);
 	unit_check(get_param(HVM_PARAM_CONSOLE_EVTCHN, &v) == 0 && v == g.console_port && v != 0, "console port", NULL);
-	unit_check(get_param(HVM_PARAM_STORE_PFN, &v) == -XEN_EINVAL, "no xenstore yet", NULL);
+	unit_check(get_param(HVM_PARAM_STORE_PFN, &v) == 0 && v == SPECIAL_GADDR >> MICA_PAGE_SHIFT, "store pfn", NULL);
+	unit_check(get_param(HVM_PARAM_STORE_EVTCHN, &v) == 0 && v == g.store_port && v != 0 && v != g.console_port,
+		   "store port", NULL);
 	unit_check(hvm_callback_vector(&g) == -1, "no callback at first", NULL);
 	uint64_t via = ((uint64_t)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56) | 0xf3;
 	unit_check(set_param(HVM_PARAM_CALLBACK_IRQ, via) == 0 && hvm_callback_vector(&g) == 0xf3,
@@ -158,14 +164,16 @@ static void test_shared_info_move(void)
 			   !((g.shared->evtchn_mask[0] >> port) & 1) && (g.shared->evtchn_mask[0] >> (port + 1)) & 1,
 		   "pending events and masks move with it", NULL);
 	shared_info_t *before = g.shared;
-	unit_check(map_shared(SPECIAL_GADDR >> MICA_PAGE_SHIFT, DOMID_SELF, XENMAPSPACE_shared_info) == -XEN_EINVAL,
+	unit_check(map_shared(CONSOLE_GADDR >> MICA_PAGE_SHIFT, DOMID_SELF, XENMAPSPACE_shared_info) == -XEN_EINVAL,
 		   "not onto the console page", NULL);
+	unit_check(map_shared(SPECIAL_GADDR >> MICA_PAGE_SHIFT, DOMID_SELF, XENMAPSPACE_shared_info) == -XEN_EINVAL,
+		   "not onto the store page", NULL);
 	unit_check(map_shared((MICA_RAM_BASE + RAM) >> MICA_PAGE_SHIFT, DOMID_SELF, XENMAPSPACE_shared_info) == -XEN_EINVAL,
 		   "not beyond RAM", NULL);
 	unit_check(map_shared(0x10, DOMID_SELF, XENMAPSPACE_shared_info) == -XEN_EINVAL, "not below RAM", NULL);
 	unit_check(map_shared(~0ULL, DOMID_SELF, XENMAPSPACE_shared_info) == -XEN_EINVAL, "not a huge gpfn", NULL);
 	unit_check(map_shared(gpfn + 1, 5, XENMAPSPACE_shared_info) == -XEN_EPERM, "not for another domain", NULL);
-	unit_check(map_shared(gpfn + 1, DOMID_SELF, XENMAPSPACE_grant_table) == -XEN_EINVAL, "only shared_info", NULL);
+	unit_check(map_shared(gpfn + 1, DOMID_SELF, XENMAPSPACE_gmfn) == -XEN_EINVAL, "only shared_info", NULL);
 	unit_check(g.shared == before, "refusals leave it in place", NULL);
 }
 
@@ -179,7 +187,8 @@ static void test_hypercall_page(void)
 	unit_check(memcmp(p + 29 * MICA_HC_SLOT_SIZE, slot29, sizeof(slot29)) == 0, "slot 29: mov, out, ret", NULL);
 	unit_check(p[29 * MICA_HC_SLOT_SIZE + 8] == 0xcc && p[MICA_PAGE_SIZE - 1] == 0xcc, "int3 between slots", NULL);
 	unit_check(hvm_hypercall_page(&g, page + 8) != 0, "unaligned page refused", NULL);
-	unit_check(hvm_hypercall_page(&g, SPECIAL_GADDR) != 0, "console page refused", NULL);
+	unit_check(hvm_hypercall_page(&g, CONSOLE_GADDR) != 0, "console page refused", NULL);
+	unit_check(hvm_hypercall_page(&g, SPECIAL_GADDR) != 0, "store page refused", NULL);
 	unit_check(hvm_hypercall_page(&g, MICA_RAM_BASE - MICA_PAGE_SIZE) != 0, "page below RAM refused", NULL);
 	unit_check(hvm_hypercall_page(&g, MICA_RAM_BASE + RAM) != 0, "page beyond RAM refused", NULL);
 }

@@ -1,4 +1,4 @@
-/* unit-sources: runtime/vm/guest.c runtime/xen/evtchn.c runtime/xen/console.c runtime/xen/hypercall.c runtime/xen/pvclock.c runtime/xen/start_info.c runtime/xen/hvm.c runtime/xen/boot_args.c runtime/util/log.c */
+/* unit-sources: runtime/vm/guest.c runtime/xen/evtchn.c runtime/xen/console.c runtime/xen/hypercall.c runtime/xen/pvclock.c runtime/xen/start_info.c runtime/xen/hvm.c runtime/xen/gnttab.c runtime/xen/xenstore.c runtime/xen/xenstore_tree.c runtime/xen/boot_args.c runtime/util/log.c */
 /* unit-cflags: -D__XEN_INTERFACE_VERSION__=0x00040e00 */
 /* Unit tests of the runtime's Xen ABI services against a guest RAM buffer: event channels, sched_op, console ring. */
 #include <fcntl.h>
@@ -14,6 +14,7 @@
 #include <xen/errno.h>
 #include <xen/event_channel.h>
 #include <xen/sched.h>
+#include "xen/xenstore.h"
 #include "unit.h"
 
 #define RAM (256 * 1024)
@@ -26,6 +27,7 @@ static uint8_t *ram;
 
 static void fresh_guest(bool echo)
 {
+	xenstore_destroy(&g);
 	free(ram);
 	ram = calloc(1, RAM);
 	memset(&g, 0, sizeof(g));
@@ -69,6 +71,11 @@ static void test_start_info(void)
 		   "console port in start_info", NULL);
 	unit_check(g.start_info->shared_info == MICA_RAM_BASE + RAM - 2 * MICA_PAGE_SIZE,
 		   "shared_info below start_info", NULL);
+	unit_check(g.start_info->console.domU.mfn == (MICA_RAM_BASE + RAM - 3 * MICA_PAGE_SIZE) >> MICA_PAGE_SHIFT &&
+			   g.start_info->store_mfn == (MICA_RAM_BASE + RAM - 4 * MICA_PAGE_SIZE) >> MICA_PAGE_SHIFT,
+		   "console, then store below shared_info", NULL);
+	unit_check(g.start_info->store_evtchn == g.store_port && g.store_port != 0 && g.store_port != g.console_port,
+		   "store port in start_info", NULL);
 	unit_check(g.shared->evtchn_mask[0] == ~0UL, "every port starts masked", NULL);
 	char *long_argv[] = {"app", NULL, NULL};
 	char big[1100];
@@ -144,7 +151,7 @@ static void test_errors(void)
 	evtchn_alloc_unbound_t au = {.dom = DOMID_SELF, .remote_dom = 0};
 	while (evop(EVTCHNOP_alloc_unbound, &au, sizeof(au), NULL) == 0)
 		ports++;
-	unit_check(ports == GUEST_MAX_PORTS - 2 && evop(EVTCHNOP_alloc_unbound, &au, sizeof(au), NULL) == -XEN_ENOSPC,
+	unit_check(ports == GUEST_MAX_PORTS - 3 && evop(EVTCHNOP_alloc_unbound, &au, sizeof(au), NULL) == -XEN_ENOSPC,
 		   "port exhaustion gives ENOSPC", NULL);
 	evtchn_alloc_unbound_t foreign = {.dom = 5, .remote_dom = 0};
 	unit_check(evop(EVTCHNOP_alloc_unbound, &foreign, sizeof(foreign), NULL) == -XEN_EPERM,

@@ -21,6 +21,7 @@
 #include "xen/hvm_start_info.h"
 #include "xen/hypercall.h"
 #include "xen/pvclock.h"
+#include "xen/xenstore.h"
 
 /* Where VMX keeps its real-mode TSS: above any guest RAM mica gives, below the 4 GiB hole's end. */
 #define KVM_TSS_ADDR 0xfffbd000UL
@@ -437,6 +438,7 @@ out:
 		fprintf(stderr, "stats: upcalls: %llu\n", (unsigned long long)vm.upcalls);
 		guest_print_stats(&vm.g, cfg->start_ns);
 	}
+	xenstore_destroy(&vm.g);
 	kvm_destroy(&vm);
 	return status;
 }

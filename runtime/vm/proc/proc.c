@@ -32,6 +32,7 @@
 #include "xen/hypercall.h"
 #include "xen/pvclock.h"
 #include "xen/start_info.h"
+#include "xen/xenstore.h"
 
 /* Linux 6.6 added synchronous wake-ups for notifiers; older uapi headers lack the names. */
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
@@ -465,5 +466,6 @@ out:
 	}
 	if (cfg->stats && vm.g.ext)
 		guest_print_stats(&vm.g, cfg->start_ns);
+	xenstore_destroy(&vm.g);
 	return status;
 }

@@ -49,7 +49,7 @@ struct mica_note_image {
  * The guest learns their addresses from start_info, never from these constants; they are here
  * for the runtime and for docs/abi.md.
  */
-#define MICA_PROC_SPECIAL_PAGES 3 /* start_info, shared_info, console ring */
+#define MICA_PROC_SPECIAL_PAGES 4 /* start_info, shared_info, console ring, xenstore ring */
 
 /*
  * proc backend hypercall page: mapped read+execute just below RAM. Slot n (32 bytes) performs Xen
@@ -97,9 +97,10 @@ struct mica_note_image {
 
 /*
  * Special pages at the top of a kvm guest's RAM, reserved in its memory map and found through
- * HVM params: the console ring (HVM_PARAM_CONSOLE_PFN, _EVTCHN).
+ * HVM params, from the top down: the console ring (HVM_PARAM_CONSOLE_PFN, _EVTCHN) and the
+ * xenstore ring (HVM_PARAM_STORE_PFN, _EVTCHN).
  */
-#define MICA_KVM_SPECIAL_PAGES 1
+#define MICA_KVM_SPECIAL_PAGES 2
 
 /*
  * SCHEDOP_shutdown carries the guest's exit status in bits 8..15 of the reason. Xen itself

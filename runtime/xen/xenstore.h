@@ -1,0 +1,39 @@
+/* The per-guest xenstore daemon: the store ring protocol (xen/io/xs_wire.h) and its node tree. */
+#ifndef XEN_XENSTORE_H
+#define XEN_XENSTORE_H
+
+#include "vm/guest.h"
+
+/*
+ * Per-guest quotas (docs/abi.md §11): nodes in one tree, watches, open transactions, path bytes,
+ * bytes of nodes and watches over all trees, and bytes of responses and events waiting for room
+ * in the response ring. A value is bounded by the message size, XENSTORE_PAYLOAD_MAX.
+ */
+#define XS_MAX_ENTRIES 1024
+#define XS_MAX_WATCHES 64
+#define XS_MAX_TRANSACTIONS 8
+#define XS_MAX_PATH 256
+#define XS_MAX_BYTES (1024 * 1024)
+#define XS_MAX_OUT (64 * 1024)
+
+/*
+ * Starts the daemon for g on the ring at g->store (zeroed guest RAM) and binds its event channel
+ * to g->store_port. The tree starts as the guest's home, /local/domain/<MICA_DOMID_GUEST>, and
+ * its ancestors. Returns 0, or -1 when out of memory or event channels.
+ */
+int xenstore_setup(struct guest *g);
+
+/* Serves what the request ring holds while responses fit, then raises the store port. */
+void xenstore_service(struct guest *g);
+
+/*
+ * Writes an absolute path for the runtime (backend keys), creating its parents and firing
+ * watches; not bound by the guest's permissions or node quota. Returns 0, or -1 when the path is
+ * invalid or the byte quota is spent.
+ */
+int xenstore_write(struct guest *g, const char *path, const char *value);
+
+/* Frees the daemon of g, if any. */
+void xenstore_destroy(struct guest *g);
+
+#endif
