@@ -472,9 +472,31 @@ static bool xs_flush(struct xs_daemon *d, struct xenstore_domain_interface *r, X
 	return moved;
 }
 
+/*
+ * The daemon of g, made on first use (the guest's first notify or the runtime's first write):
+ * most guests never touch the store, and making it at setup cost every boot page faults.
+ */
+static struct xs_daemon *xs_daemon_of(struct guest *g)
+{
+	if (g->xs)
+		return g->xs;
+	struct xs_daemon *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->out_tail = &d->out;
+	snprintf(d->home, sizeof(d->home), "/local/domain/%u", MICA_DOMID_GUEST);
+	g->xs = d;
+	if (xs_tree_set(&d->tree, &d->bytes, "/", "", 0, false, false) != 0 ||
+	    xs_tree_set(&d->tree, &d->bytes, d->home, "", 0, false, false) != 0) {
+		xenstore_destroy(g);
+		return NULL;
+	}
+	return d;
+}
+
 void xenstore_service(struct guest *g)
 {
-	struct xs_daemon *d = g->xs;
+	struct xs_daemon *d = xs_daemon_of(g);
 	struct xenstore_domain_interface *r = g->store;
 	bool moved = false;
 	if (!d || d->dead)
@@ -531,7 +553,7 @@ static void xs_notify(struct guest *g, uint32_t port)
 
 int xenstore_write(struct guest *g, const char *path, const char *value)
 {
-	struct xs_daemon *d = g->xs;
+	struct xs_daemon *d = xs_daemon_of(g);
 	if (!d || !xs_path_valid(path) ||
 	    xs_tree_set(&d->tree, &d->bytes, path, value, (uint32_t)strlen(value), false, false) != 0)
 		return -1;
@@ -542,22 +564,9 @@ int xenstore_write(struct guest *g, const char *path, const char *value)
 
 int xenstore_setup(struct guest *g)
 {
-	struct xs_daemon *d = calloc(1, sizeof(*d));
-	if (!d)
-		return -1;
-	d->out_tail = &d->out;
-	snprintf(d->home, sizeof(d->home), "/local/domain/%u", MICA_DOMID_GUEST);
-	g->xs = d;
 	g->store->server_features = XENSTORE_SERVER_FEATURE_ERROR;
-	if (xs_tree_set(&d->tree, &d->bytes, "/", "", 0, false, false) != 0 ||
-	    xs_tree_set(&d->tree, &d->bytes, d->home, "", 0, false, false) != 0)
-		goto fail;
 	g->store_port = evtchn_bind_backend(g, xs_notify);
-	if (g->store_port)
-		return 0;
-fail:
-	xenstore_destroy(g);
-	return -1;
+	return g->store_port ? 0 : -1;
 }
 
 void xenstore_destroy(struct guest *g)

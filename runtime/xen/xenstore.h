@@ -17,9 +17,10 @@
 #define XS_MAX_OUT (64 * 1024)
 
 /*
- * Starts the daemon for g on the ring at g->store (zeroed guest RAM) and binds its event channel
- * to g->store_port. The tree starts as the guest's home, /local/domain/<MICA_DOMID_GUEST>, and
- * its ancestors. Returns 0, or -1 when out of memory or event channels.
+ * Binds the store event channel to g->store_port and marks the ring at g->store (zeroed guest
+ * RAM) as served. The daemon itself, its tree starting as the guest's home
+ * /local/domain/<MICA_DOMID_GUEST> and its ancestors, is made when first needed. Returns 0, or
+ * -1 when no event channel is left.
  */
 int xenstore_setup(struct guest *g);
 
