@@ -10,6 +10,12 @@
 #define MICA_IMAGE_NOTE_ECHO 0
 #endif
 
+#ifdef CONFIG_LIB_NETFRONT
+#define MICA_IMAGE_NOTE_NET MICA_DEV_NET
+#else
+#define MICA_IMAGE_NOTE_NET 0
+#endif
+
 /* Defines the note (in its own section, which each linker script places in a PT_NOTE). */
 #define MICA_IMAGE_NOTE(plat)                                                                  \
 	static const struct {                                                                  \
@@ -24,7 +30,7 @@
 		.desc = {                                                                      \
 			.abi_version = MICA_ABI_VERSION,                                       \
 			.platform = (plat),                                                    \
-			.devices = MICA_DEV_CONSOLE | MICA_IMAGE_NOTE_ECHO,                    \
+			.devices = MICA_DEV_CONSOLE | MICA_IMAGE_NOTE_ECHO | MICA_IMAGE_NOTE_NET,\
 			.app = MICA_APP_NAME,                                                  \
 		},                                                                             \
 	}
