@@ -97,8 +97,10 @@ void xen_boot(const struct xen_boot *boot)
 	boot_free_mem = boot->free_mem;
 	boot_initrd = boot->initrd;
 	boot_ext = boot->ext;
-	if (!xen_native)
+	if (!xen_native) {
 		xen_console_init(boot->console, boot->console_port, boot->ext);
+		xen_xs_init(boot->store, boot->store_port);
+	}
 	boot_run_initcalls();
 
 	int argc = boot_split_cmdline(boot->cmdline);

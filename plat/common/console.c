@@ -6,6 +6,20 @@
 static struct xencons_interface *console_ring;
 static evtchn_port_t console_port;
 static volatile struct mica_start_ext *console_ext;
+static void (*console_event_fn)(void);
+
+static void console_event(evtchn_port_t port, void *arg)
+{
+	(void)port;
+	(void)arg;
+	if (console_event_fn)
+		console_event_fn();
+}
+
+void plat_console_on_event(void (*fn)(void))
+{
+	console_event_fn = fn;
+}
 
 void xen_console_init(struct xencons_interface *ring, evtchn_port_t port, struct mica_start_ext *ext)
 {
@@ -14,8 +28,11 @@ void xen_console_init(struct xencons_interface *ring, evtchn_port_t port, struct
 	/* Older runtimes' extension is shorter: the EOF flag exists only if the runtime wrote it. */
 	if (ext && ext->size >= sizeof(struct mica_start_ext))
 		console_ext = ext;
-	/* Unmasked so that input, or room freed in a full ring, wakes a blocked guest. */
-	evtchn_unmask(port);
+	/*
+	 * The handler also unmasks the port, so that input, or room freed in a full ring, wakes a
+	 * blocked guest.
+	 */
+	evtchn_set_handler(port, console_event, 0);
 }
 
 size_t plat_console_read(char *buf, size_t len)

@@ -40,6 +40,14 @@ uint32_t kvm_xen_cpuid_base(void)
 	return 0;
 }
 
+/* A parameter the hypervisor may not offer: 0 then. */
+static uint64_t kvm_xen_param_or_0(uint32_t index)
+{
+	struct xen_hvm_param p = {.domid = DOMID_SELF, .index = index};
+
+	return HYPERVISOR_hvm_op(HVMOP_get_param, &p) == 0 ? p.value : 0;
+}
+
 static uint64_t kvm_xen_param(uint32_t index, const char *fail)
 {
 	struct xen_hvm_param p = {.domid = DOMID_SELF, .index = index};
@@ -70,6 +78,13 @@ void kvm_xen_setup(uint32_t cpuid_base, struct xen_boot *boot)
 	boot->console = (struct xencons_interface *)(uintptr_t)(console << MICA_PAGE_SHIFT);
 	boot->console_port = (evtchn_port_t)kvm_xen_param(HVM_PARAM_CONSOLE_EVTCHN,
 							  "kvm: no console port (HVM_PARAM_CONSOLE_EVTCHN)\n");
+
+	/* A runtime without a xenstore (or a page we could not reach) leaves the guest without one. */
+	uint64_t store = kvm_xen_param_or_0(HVM_PARAM_STORE_PFN);
+	if (store != 0 && store < KVM_MAPPED_END >> MICA_PAGE_SHIFT) {
+		boot->store = (struct xenstore_domain_interface *)(uintptr_t)(store << MICA_PAGE_SHIFT);
+		boot->store_port = (evtchn_port_t)kvm_xen_param_or_0(HVM_PARAM_STORE_EVTCHN);
+	}
 
 	arch_irq_set_entry(KVM_XEN_UPCALL_VECTOR, kvm_xen_upcall_entry);
 	struct xen_hvm_param callback = {

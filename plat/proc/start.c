@@ -33,6 +33,8 @@ void proc_start(start_info_t *si)
 		.shared_info = (shared_info_t *)si->shared_info,
 		.console = (struct xencons_interface *)console,
 		.console_port = si->console.domU.evtchn,
+		.store = si->store_mfn ? (struct xenstore_domain_interface *)(si->store_mfn << MICA_PAGE_SHIFT) : 0,
+		.store_port = si->store_mfn ? si->store_evtchn : 0,
 		.cmdline = (const char *)si->cmd_line,
 		.free_mem = {.start = ((uintptr_t)_end + MICA_PAGE_SIZE - 1) & ~(MICA_PAGE_SIZE - 1),
 			     .end = special},

@@ -153,3 +153,9 @@ test_kvm_proc_image_is_refused() {
 	assert_exit 125 "$MICA" run --backend kvm "$IMAGES/helloworld/helloworld_proc-x86_64"
 	assert_file_contains "$T/err" "built for the proc platform, not for --backend kvm"
 }
+
+test_kvm_xenbus_client_against_daemon() {
+	assert_exit 0 "$MICA" run "$(kvm_image xenbus)"
+	assert_not_contains "$(cat "$T/out")" "not ok - "
+	assert_eq 45 "$(grep -c '^ok - ' "$T/out")" "checks passed"
+}

@@ -15,6 +15,13 @@ size_t plat_console_read(char *buf, size_t len);
 /* True once the console's input has ended and all of it has been read: the end of the file. */
 bool plat_console_eof(void);
 
+/*
+ * Registers fn (one at a time; NULL removes it), called from event dispatch whenever the console
+ * port fires: input arrived or the backend freed room for output. Lets a library wake threads
+ * waiting on the console without polling it.
+ */
+void plat_console_on_event(void (*fn)(void));
+
 /* Monotonic system time in nanoseconds (Xen system time, from pvclock). */
 uint64_t plat_time_ns(void);
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <xen/xen.h>
 #include <xen/io/console.h>
+#include <xen/io/xs_wire.h>
 #include <mica/abi.h>
 #include <mica/evtchn.h>
 #include <mica/plat.h>
@@ -26,6 +27,8 @@ struct xen_boot {
 	shared_info_t *shared_info;      /* without Xen, a zeroed page: no event is ever pending */
 	struct xencons_interface *console;
 	evtchn_port_t console_port;
+	struct xenstore_domain_interface *store; /* NULL when the runtime offers no xenstore */
+	evtchn_port_t store_port;
 	const char *cmdline;             /* space-separated, backslash escapes */
 	struct plat_memregion free_mem;
 	struct plat_memregion initrd;    /* {0, 0} when none */
@@ -41,5 +44,6 @@ extern shared_info_t *xen_shared_info;
 extern const struct xen_native_ops *xen_native;
 
 void xen_console_init(struct xencons_interface *ring, evtchn_port_t port, struct mica_start_ext *ext);
+void xen_xs_init(struct xenstore_domain_interface *ring, evtchn_port_t port);
 
 #endif

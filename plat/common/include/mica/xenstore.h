@@ -11,7 +11,9 @@
  * Every call sends one request and waits (plat_block) for its answer; paths are absolute or
  * relative to the guest's home (/local/domain/<id>). Failures are negative Xen errnos, the name
  * the store answered mapped back (EINVAL -> -XEN_EINVAL, ENOENT -> -XEN_ENOENT, ...); -XEN_ENODEV
- * when the runtime offers no store, -XEN_EIO when the store stopped (a broken ring).
+ * when the runtime offers no store, -XEN_EIO when the store stopped (a broken ring). A request
+ * whose payload would exceed XENSTORE_PAYLOAD_MAX is -XEN_EINVAL without reaching the store (as
+ * the store would answer). One caller at a time: the client never yields to other threads.
  */
 
 /* Reads a value into buf as a NUL-terminated string; returns its length, -XEN_E2BIG if len is too small. */
@@ -25,7 +27,8 @@ int xs_read_uint(const char *path, unsigned long *value);
 
 /*
  * Watches: events are kept (up to a small queue; older ones are dropped when full, which only
- * means a reader re-reads the nodes) until xs_wait_watch takes them.
+ * means a reader re-reads the nodes) until xs_wait_watch takes them. Tokens are at most 63
+ * bytes (-XEN_EINVAL otherwise).
  */
 int xs_watch(const char *path, const char *token);
 int xs_unwatch(const char *path, const char *token);
