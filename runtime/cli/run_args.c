@@ -1,5 +1,6 @@
 /* Parsing of `mica run` arguments: options, the image, and the guest's own arguments. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,15 @@ const char run_args_usage[] =
 	"  --initrd FILE       hand FILE (a cpio newc archive) to the guest as its initrd\n"
 	"  --env NAME=VALUE    add a variable to the guest's environment (repeatable)\n"
 	"  --backend proc|kvm  how to run it (default: the platform IMAGE was built for)\n"
-	"  --stats             print boot time and hypercall count to stderr at the end\n"
+	"  --net tap=NAME[,mac=XX:XX:XX:XX:XX:XX][,ip=A.B.C.D/N][,gw=A.B.C.D]\n"
+	"                      give the guest a NIC on host TAP NAME (repeatable, up to 4:\n"
+	"                      vif0, vif1, ...). An existing TAP is attached; otherwise mica\n"
+	"                      creates NAME (needs CAP_NET_ADMIN), brings it up and removes it\n"
+	"                      at exit. mac: default random, locally administered; ip and gw\n"
+	"                      are the guest's static address (no ip: the guest uses DHCP).\n"
+	"                      IMAGE must come from an app that selects WANT_NET\n"
+	"  --stats             print boot time, hypercall count and per-NIC counters to stderr\n"
+	"                      at the end\n"
 	"  -h, --help          show this help\n"
 	"\n"
 	"Exit status: the guest's own status when it powers off; 121 it asked to reboot,\n"
@@ -49,6 +58,144 @@ static int run_args_timeout(const char *s, uint64_t *ns)
 		return -1;
 	*ns = (uint64_t)(v * 1e9);
 	return *ns ? 0 : -1;
+}
+
+/* "A.B.C.D" with each part a decimal 0..255 of at most 3 digits; *end is what follows it. */
+static int run_args_ipv4(const char *s, const char **end)
+{
+	for (int part = 0; part < 4; part++) {
+		if (part > 0 && *s++ != '.')
+			return -1;
+		unsigned int v = 0, digits = 0;
+		while (*s >= '0' && *s <= '9' && digits < 4) {
+			v = v * 10 + (unsigned int)(*s++ - '0');
+			digits++;
+		}
+		if (digits == 0 || digits > 3 || v > 255)
+			return -1;
+	}
+	*end = s;
+	return 0;
+}
+
+static int run_args_mac(const char *s, size_t len, uint8_t mac[6])
+{
+	if (len != 17)
+		return -1;
+	for (int i = 0; i < 6; i++) {
+		unsigned int v = 0;
+		for (int j = 0; j < 2; j++) {
+			char c = s[i * 3 + j];
+			unsigned int d = c >= '0' && c <= '9' ? (unsigned int)(c - '0')
+					 : c >= 'a' && c <= 'f' ? (unsigned int)(c - 'a' + 10)
+					 : c >= 'A' && c <= 'F' ? (unsigned int)(c - 'A' + 10) : 16;
+			if (d == 16)
+				return -1;
+			v = v * 16 + d;
+		}
+		if (i < 5 && s[i * 3 + 2] != ':')
+			return -1;
+		mac[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+static bool run_args_ifname(const char *s, size_t len)
+{
+	if (len == 0 || len > 15 || (len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		      s[i] == '_' || s[i] == '-' || s[i] == '.'))
+			return false;
+	return true;
+}
+
+/* One --net value: comma-separated key=value parts, each key once, tap= required. */
+static int run_args_net(const char *v, struct run_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->nnics == GUEST_MAX_NICS) {
+		snprintf(err, errlen, "more than %d --net NICs", GUEST_MAX_NICS);
+		return -1;
+	}
+	struct run_nic nic = {.fd = -1};
+	bool have_tap = false, have_mac = false;
+	const char *p = v;
+	for (;;) {
+		const char *end = strchr(p, ','), *eq = strchr(p, '=');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (!eq || eq > p + len) {
+			snprintf(err, errlen, "--net '%s': '%.*s' is not KEY=VALUE (keys: tap, mac, ip, gw)", v, (int)len, p);
+			return -1;
+		}
+		size_t klen = (size_t)(eq - p), vlen = len - klen - 1;
+		const char *val = eq + 1, *after;
+		bool tap = klen == 3 && strncmp(p, "tap", 3) == 0, mac = klen == 3 && strncmp(p, "mac", 3) == 0,
+		     ip = klen == 2 && strncmp(p, "ip", 2) == 0, gw = klen == 2 && strncmp(p, "gw", 2) == 0;
+		if (!tap && !mac && !ip && !gw) {
+			snprintf(err, errlen, "--net '%s': unknown key '%.*s' (keys: tap, mac, ip, gw)", v, (int)klen, p);
+			return -1;
+		}
+		if ((tap && have_tap) || (mac && have_mac) || (ip && nic.ip[0]) || (gw && nic.gw[0])) {
+			snprintf(err, errlen, "--net '%s': %.*s given twice", v, (int)klen, p);
+			return -1;
+		}
+		if (tap) {
+			if (!run_args_ifname(val, vlen)) {
+				snprintf(err, errlen, "--net '%s': tap '%.*s' is not an interface name (1-15 of A-Z a-z 0-9 _ . -)",
+					 v, (int)vlen, val);
+				return -1;
+			}
+			memcpy(nic.tap, val, vlen);
+			have_tap = true;
+		} else if (mac) {
+			if (run_args_mac(val, vlen, nic.mac) != 0 || (nic.mac[0] & 1) ||
+			    !(nic.mac[0] | nic.mac[1] | nic.mac[2] | nic.mac[3] | nic.mac[4] | nic.mac[5])) {
+				snprintf(err, errlen, "--net '%s': mac '%.*s' is not a unicast address XX:XX:XX:XX:XX:XX", v,
+					 (int)vlen, val);
+				return -1;
+			}
+			have_mac = nic.mac_given = true;
+		} else if (ip) {
+			unsigned long prefix = 0;
+			const char *pend = NULL;
+			if (run_args_ipv4(val, &after) == 0 && *after == '/') {
+				pend = after + 1;
+				while (*pend >= '0' && *pend <= '9' && pend - after <= 2)
+					prefix = prefix * 10 + (unsigned long)(*pend++ - '0');
+			}
+			if (!pend || pend == after + 1 || pend != val + vlen || prefix < 1 || prefix > 32) {
+				snprintf(err, errlen, "--net '%s': ip '%.*s' is not A.B.C.D/N (N from 1 to 32)", v, (int)vlen, val);
+				return -1;
+			}
+			memcpy(nic.ip, val, vlen);
+		} else {
+			if (run_args_ipv4(val, &after) != 0 || after != val + vlen) {
+				snprintf(err, errlen, "--net '%s': gw '%.*s' is not an address A.B.C.D", v, (int)vlen, val);
+				return -1;
+			}
+			memcpy(nic.gw, val, vlen);
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	if (!have_tap) {
+		snprintf(err, errlen, "--net '%s': no tap=NAME", v);
+		return -1;
+	}
+	if (nic.gw[0] && !nic.ip[0]) {
+		snprintf(err, errlen, "--net '%s': gw needs ip (without ip the guest uses DHCP)", v);
+		return -1;
+	}
+	for (int i = 0; i < cfg->nnics; i++) {
+		if (strcmp(cfg->nics[i].tap, nic.tap) == 0) {
+			snprintf(err, errlen, "--net '%s': tap %s is already vif%d", v, nic.tap, i);
+			return -1;
+		}
+	}
+	cfg->nics[cfg->nnics++] = nic;
+	return 0;
 }
 
 enum run_args_result run_args_parse(int argc, char **argv, struct run_config *cfg, char *err,
@@ -97,6 +244,9 @@ enum run_args_result run_args_parse(int argc, char **argv, struct run_config *cf
 				return RUN_ARGS_ERROR;
 			}
 			cfg->initrd_path = v;
+		} else if ((v = run_args_value(argc, argv, &i, "--net", &missing))) {
+			if (run_args_net(v, cfg, err, errlen) != 0)
+				return RUN_ARGS_ERROR;
 		} else if ((v = run_args_value(argc, argv, &i, "--backend", &missing))) {
 			if (strcmp(v, "proc") == 0)
 				cfg->backend = RUN_BACKEND_PROC;

@@ -1,4 +1,4 @@
-/* Bounds-checked access to guest RAM, the system-time clock, and how a guest's run is reported. */
+/* Guest RAM access, the host fds devices wait on, the system-time clock, and how a run is reported. */
 #include <stdio.h>
 #include <time.h>
 #include "util/log.h"
@@ -12,6 +12,56 @@ void *guest_ptr(struct guest *g, uint64_t gaddr, size_t len)
 	if (off > g->ram_size || len > g->ram_size - off)
 		return NULL;
 	return g->ram + off;
+}
+
+int guest_fd_add(struct guest *g, int fd, short events, guest_fd_fn fn, void *arg)
+{
+	if (g->nfds == GUEST_MAX_HOST_FDS)
+		return -1;
+	g->fds[g->nfds++] = (struct guest_fd){fd, events, fn, arg};
+	return 0;
+}
+
+void guest_fd_events(struct guest *g, int fd, short events)
+{
+	for (unsigned int i = 0; i < g->nfds; i++)
+		if (g->fds[i].fd == fd)
+			g->fds[i].events = events;
+}
+
+void guest_fd_remove(struct guest *g, int fd)
+{
+	for (unsigned int i = 0; i < g->nfds; i++) {
+		if (g->fds[i].fd == fd) {
+			g->fds[i] = g->fds[--g->nfds];
+			return;
+		}
+	}
+}
+
+unsigned int guest_fd_pollfds(const struct guest *g, struct pollfd *pfd)
+{
+	for (unsigned int i = 0; i < g->nfds; i++)
+		pfd[i] = (struct pollfd){.fd = g->fds[i].events ? g->fds[i].fd : -1, .events = g->fds[i].events};
+	return g->nfds;
+}
+
+void guest_fd_dispatch(struct guest *g, const struct pollfd *pfd, unsigned int n)
+{
+	/* A callback may change events, never the table, so entry i is still pfd[i]'s. */
+	for (unsigned int i = 0; i < n && i < g->nfds; i++)
+		if (pfd[i].fd >= 0 && pfd[i].revents)
+			g->fds[i].fn(g, pfd[i].revents, g->fds[i].arg);
+}
+
+void guest_fd_poll_now(struct guest *g)
+{
+	struct pollfd pfd[GUEST_MAX_HOST_FDS];
+	if (g->nfds == 0)
+		return;
+	unsigned int n = guest_fd_pollfds(g, pfd);
+	if (poll(pfd, n, 0) > 0)
+		guest_fd_dispatch(g, pfd, n);
 }
 
 uint64_t guest_now_ns(void)

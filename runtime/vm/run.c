@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "dev/tap.h"
 #include "util/log.h"
 #include "vm/run.h"
 #include "xen/hvm_start_info.h"
@@ -45,8 +47,46 @@ static int run_map_file(const char *path, const char *what, struct run_blob *blo
 	return 0;
 }
 
-int run_image(const struct run_config *cfg)
+/* Opens every --net TAP before the guest exists, so a bad one costs no boot; -1 after one log line. */
+static int run_open_nics(const char *path, const struct image *img, struct run_config *cfg)
 {
+	if (cfg->nnics && !(img->note.devices & MICA_DEV_NET)) {
+		log_error("%s has no network device: build it from an app that selects WANT_NET", path);
+		return -1;
+	}
+	for (int i = 0; i < cfg->nnics; i++) {
+		struct run_nic *nic = &cfg->nics[i];
+		char err[256];
+		if (!nic->mac_given) {
+			/* Random, with the locally administered bit set and the multicast bit clear. */
+			if (getrandom(nic->mac, sizeof(nic->mac), 0) != (ssize_t)sizeof(nic->mac)) {
+				log_error("--net tap=%s: cannot pick a random mac (%s)", nic->tap, strerror(errno));
+				return -1;
+			}
+			nic->mac[0] = (uint8_t)((nic->mac[0] & 0xfe) | 0x02);
+		}
+		nic->fd = tap_open(nic->tap, err, sizeof(err));
+		if (nic->fd < 0) {
+			log_error("--net tap=%s: %s", nic->tap, err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void run_close_nics(struct run_config *cfg)
+{
+	for (int i = 0; i < cfg->nnics; i++)
+		if (cfg->nics[i].fd >= 0)
+			close(cfg->nics[i].fd);
+}
+
+int run_image(const struct run_config *given)
+{
+	/* A copy: the TAPs' fds and the macs picked go with it to the backend. */
+	struct run_config run = *given, *cfg = &run;
+	for (int i = 0; i < cfg->nnics; i++)
+		cfg->nics[i].fd = -1;
 	const char *path = cfg->image_path;
 	struct run_blob image, initrd = {0};
 	if (run_map_file(path, "an image", &image) != 0)
@@ -84,11 +124,14 @@ int run_image(const struct run_config *cfg)
 		log_error("%s: %s", path, err);
 		goto out;
 	}
+	if (run_open_nics(path, &img, cfg) != 0)
+		goto out;
 	if (backend == RUN_BACKEND_KVM)
 		rc = kvm_run(cfg, &img, file, &initrd);
 	else
 		rc = proc_run(cfg, &img, file, &initrd);
 out:
+	run_close_nics(cfg);
 	munmap((void *)file, image.size);
 	if (initrd.data)
 		munmap((void *)initrd.data, initrd.size);

@@ -5,8 +5,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "image/image.h"
+#include "vm/guest.h"
 
 enum run_backend { RUN_BACKEND_AUTO, RUN_BACKEND_PROC, RUN_BACKEND_KVM };
+
+/* One --net NIC: the guest's vif <its index>. */
+struct run_nic {
+	char tap[16];              /* host interface name (IFNAMSIZ) */
+	uint8_t mac[6];
+	bool mac_given;            /* else run_image picks a random locally administered one */
+	char ip[19];               /* "A.B.C.D/N", "" for DHCP */
+	char gw[16];               /* "A.B.C.D", "" for none */
+	int fd;                    /* the TAP, opened by run_image */
+};
 
 struct run_config {
 	const char *image_path;
@@ -19,6 +30,8 @@ struct run_config {
 	char **env;
 	int argc;                  /* guest argv, argv[0] being the program name */
 	char **argv;
+	int nnics;
+	struct run_nic nics[GUEST_MAX_NICS];
 	uint64_t start_ns;         /* monotonic time at which mica started */
 	uint64_t start_tsc;        /* TSC at the same moment: pvclock calibrates from it */
 };

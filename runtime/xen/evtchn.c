@@ -27,6 +27,33 @@ uint32_t evtchn_bind_backend(struct guest *g, backend_notify_fn fn)
 	return p;
 }
 
+int evtchn_bind_guest_unbound(struct guest *g, uint32_t port, backend_notify_fn fn, void *arg)
+{
+	if (!evtchn_valid(g, port) || g->ports[port].state != EVS_UNBOUND ||
+	    g->ports[port].remote_dom != MICA_DOMID_BACKEND)
+		return -1;
+	g->ports[port] = (struct evtchn){.state = EVS_BACKEND, .backend = fn, .backend_arg = arg};
+	return 0;
+}
+
+static bool evtchn_bound_to(struct guest *g, uint32_t port, backend_notify_fn fn, void *arg)
+{
+	return evtchn_valid(g, port) && g->ports[port].state == EVS_BACKEND && g->ports[port].backend == fn &&
+	       g->ports[port].backend_arg == arg;
+}
+
+void evtchn_unbind_guest(struct guest *g, uint32_t port, backend_notify_fn fn, void *arg)
+{
+	if (evtchn_bound_to(g, port, fn, arg))
+		g->ports[port] = (struct evtchn){.state = EVS_UNBOUND, .remote_dom = MICA_DOMID_BACKEND};
+}
+
+void evtchn_raise_bound(struct guest *g, uint32_t port, backend_notify_fn fn, void *arg)
+{
+	if (evtchn_bound_to(g, port, fn, arg))
+		evtchn_raise(g, port);
+}
+
 bool evtchn_guest_has_pending(struct guest *g)
 {
 	return __atomic_load_n(&g->shared->vcpu_info[0].evtchn_upcall_pending, __ATOMIC_SEQ_CST) != 0;

@@ -34,6 +34,14 @@ struct xs_msg {
 	char data[];
 };
 
+/* A runtime device's interest in a subtree; pending from the change until the request is done. */
+struct xs_hook {
+	char path[XS_MAX_PATH + 1];
+	xenstore_change_fn fn;
+	void *arg;
+	bool pending;
+};
+
 struct xs_daemon {
 	struct xs_tree tree;
 	uint64_t gen;           /* bumped by every change to tree */
@@ -45,6 +53,9 @@ struct xs_daemon {
 	struct xs_msg *out, **out_tail;
 	size_t out_bytes;
 	bool dead, events_dropped;
+	struct xs_hook hooks[XS_MAX_HOOKS];
+	uint32_t nhooks;
+	bool serving, in_hooks; /* no re-entry when a hook writes the store */
 	/* Our own indices: the copies in the page are the guest's to scribble on. */
 	XENSTORE_RING_IDX req_cons, rsp_prod;
 	char home[32];
@@ -116,6 +127,9 @@ static void xs_watch_event(struct xs_daemon *d, const struct xs_watch *w, const 
 /* As xenstored: watches on path or above it fire; with recurse (rm) also those below it. */
 static void xs_fire(struct xs_daemon *d, const char *path, bool recurse)
 {
+	for (uint32_t i = 0; i < d->nhooks; i++)
+		if (xs_is_under(path, d->hooks[i].path) || (recurse && xs_is_under(d->hooks[i].path, path)))
+			d->hooks[i].pending = true;
 	for (uint32_t i = 0; i < d->nwatches; i++) {
 		const struct xs_watch *w = &d->watches[i];
 		if (w->abs[0] != '/')
@@ -472,6 +486,25 @@ static bool xs_flush(struct xs_daemon *d, struct xenstore_domain_interface *r, X
 	return moved;
 }
 
+/* Runs the hooks a finished change marked; those their own writes mark run in the same pass. */
+static void xs_run_hooks(struct guest *g, struct xs_daemon *d)
+{
+	if (d->in_hooks)
+		return;
+	d->in_hooks = true;
+	for (bool again = true; again;) {
+		again = false;
+		for (uint32_t i = 0; i < d->nhooks; i++) {
+			if (d->hooks[i].pending) {
+				d->hooks[i].pending = false;
+				again = true;
+				d->hooks[i].fn(g, d->hooks[i].path, d->hooks[i].arg);
+			}
+		}
+	}
+	d->in_hooks = false;
+}
+
 /*
  * The daemon of g, made on first use (the guest's first notify or the runtime's first write):
  * most guests never touch the store, and making it at setup cost every boot page faults.
@@ -499,8 +532,9 @@ void xenstore_service(struct guest *g)
 	struct xs_daemon *d = xs_daemon_of(g);
 	struct xenstore_domain_interface *r = g->store;
 	bool moved = false;
-	if (!d || d->dead)
+	if (!d || d->dead || d->serving)
 		return;
+	d->serving = true;
 	for (;;) {
 		XENSTORE_RING_IDX req_prod = __atomic_load_n(&r->req_prod, __ATOMIC_ACQUIRE);
 		XENSTORE_RING_IDX rsp_cons = __atomic_load_n(&r->rsp_cons, __ATOMIC_ACQUIRE);
@@ -539,8 +573,10 @@ void xenstore_service(struct guest *g)
 			d->in_len = 0;
 			d->in[XS_HDR + h.len] = '\0';
 			xs_request(d, &h, d->in + XS_HDR);
+			xs_run_hooks(g, d);
 		}
 	}
+	d->serving = false;
 	if (moved)
 		evtchn_raise(g, g->store_port);
 }
@@ -558,7 +594,34 @@ int xenstore_write(struct guest *g, const char *path, const char *value)
 	    xs_tree_set(&d->tree, &d->bytes, path, value, (uint32_t)strlen(value), false, false) != 0)
 		return -1;
 	xs_changed(d, &d->tree, path, false);
-	xenstore_service(g);
+	if (!d->serving) {
+		xs_run_hooks(g, d);
+		xenstore_service(g);
+	}
+	return 0;
+}
+
+int xenstore_read(struct guest *g, const char *path, char *buf, size_t len)
+{
+	struct xs_daemon *d = xs_daemon_of(g);
+	const struct xs_node *node = d && xs_path_valid(path) ? xs_tree_find(&d->tree, path) : NULL;
+	if (!node || node->len >= len)
+		return -1;
+	memcpy(buf, node->value, node->len);
+	buf[node->len] = '\0';
+	return (int)node->len;
+}
+
+int xenstore_on_change(struct guest *g, const char *path, xenstore_change_fn fn, void *arg)
+{
+	struct xs_daemon *d = xs_daemon_of(g);
+	if (!d || !xs_path_valid(path) || strlen(path) > XS_MAX_PATH || d->nhooks == XS_MAX_HOOKS)
+		return -1;
+	struct xs_hook *h = &d->hooks[d->nhooks++];
+	strcpy(h->path, path);
+	h->fn = fn;
+	h->arg = arg;
+	h->pending = false;
 	return 0;
 }
 

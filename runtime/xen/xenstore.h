@@ -15,6 +15,7 @@
 #define XS_MAX_PATH 256
 #define XS_MAX_BYTES (1024 * 1024)
 #define XS_MAX_OUT (64 * 1024)
+#define XS_MAX_HOOKS 8 /* runtime-internal change hooks: one per NIC's frontend state */
 
 /*
  * Binds the store event channel to g->store_port and marks the ring at g->store (zeroed guest
@@ -28,11 +29,26 @@ int xenstore_setup(struct guest *g);
 void xenstore_service(struct guest *g);
 
 /*
- * Writes an absolute path for the runtime (backend keys), creating its parents and firing
- * watches; not bound by the guest's permissions or node quota. Returns 0, or -1 when the path is
+ * Writes an absolute path for the runtime (backend keys), creating its parents, firing watches
+ * and running change hooks (unless called from one, or while a guest request is being served:
+ * then they run when it is done); not bound by the guest's permissions or node quota. Returns 0, or -1 when the path is
  * invalid or the byte quota is spent.
  */
 int xenstore_write(struct guest *g, const char *path, const char *value);
+
+/*
+ * Reads an absolute path for the runtime into buf as a NUL-terminated string. Returns the value's
+ * length, or -1 when the node is missing or the value (with its NUL) does not fit in len.
+ */
+int xenstore_read(struct guest *g, const char *path, char *buf, size_t len);
+
+/*
+ * Calls fn(g, path, arg) once a change to path or below it is complete: after the guest request
+ * (a transaction's commit included) or the runtime write that made it, never in the middle of one.
+ * fn may write the store. Returns 0, or -1 when the path is invalid or XS_MAX_HOOKS are taken.
+ */
+typedef void (*xenstore_change_fn)(struct guest *g, const char *path, void *arg);
+int xenstore_on_change(struct guest *g, const char *path, xenstore_change_fn fn, void *arg);
 
 /* Frees the daemon of g, if any. */
 void xenstore_destroy(struct guest *g);

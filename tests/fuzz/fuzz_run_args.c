@@ -21,8 +21,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (run_args_parse(argc, argv, &cfg, err, sizeof(err)) == RUN_ARGS_OK) {
 		/* The guest's argv must stay inside ours, the image be named, the memory sane. */
 		if (cfg.argc < 1 || cfg.argv + cfg.argc != argv + argc || !cfg.image_path ||
-		    cfg.mem % 4096 || cfg.mem == 0 || cfg.mem > RUN_MAX_MEM)
+		    cfg.mem % 4096 || cfg.mem == 0 || cfg.mem > RUN_MAX_MEM || cfg.nnics < 0 ||
+		    cfg.nnics > GUEST_MAX_NICS)
 			abort();
+		/* Every NIC names a TAP, and its strings end inside their arrays. */
+		for (int i = 0; i < cfg.nnics; i++) {
+			const struct run_nic *n = &cfg.nics[i];
+			if (!n->tap[0] || !memchr(n->tap, '\0', sizeof(n->tap)) || !memchr(n->ip, '\0', sizeof(n->ip)) ||
+			    !memchr(n->gw, '\0', sizeof(n->gw)) || (n->gw[0] && !n->ip[0]) ||
+			    (n->mac_given && (n->mac[0] & 1)))
+				abort();
+		}
 	} else if (!memchr(err, '\0', sizeof(err))) {
 		abort();
 	}

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include "dev/netback.h"
 #include "util/log.h"
 #include "vm/kvm/cpu.h"
 #include "vm/run.h"
@@ -255,14 +256,17 @@ static int kvm_wait_blocked(struct kvm_vm *vm, const struct run_config *cfg, uin
 			tsp = &ts;
 		}
 		bool want_stdin = vm->stdin_open && console_input_space(g) > 0;
-		struct pollfd pfd = {.fd = want_stdin ? STDIN_FILENO : -1, .events = POLLIN};
-		int n = ppoll(&pfd, 1, tsp, &vm->wait_mask);
+		struct pollfd pfd[1 + GUEST_MAX_HOST_FDS] = {{.fd = want_stdin ? STDIN_FILENO : -1, .events = POLLIN}};
+		unsigned int nhost = guest_fd_pollfds(g, pfd + 1);
+		int n = ppoll(pfd, 1 + nhost, tsp, &vm->wait_mask);
 		if (n < 0 && errno != EINTR) {
 			log_error("poll failed: %s", strerror(errno));
 			return MICA_EXIT_FAILURE;
 		}
-		if (n > 0 && (pfd.revents & (POLLIN | POLLHUP)))
+		if (n > 0 && (pfd[0].revents & (POLLIN | POLLHUP)))
 			vm->stdin_open = console_feed_stdin(g);
+		if (n > 0)
+			guest_fd_dispatch(g, pfd + 1, nhost);
 	}
 }
 
@@ -291,6 +295,12 @@ static int kvm_hypercall(struct kvm_vm *vm, const struct run_config *cfg, uint64
 		if (rc >= 0)
 			return rc;
 		val = 0;
+	} else {
+		/*
+		 * Devices' host fds (TAPs) are only looked at when the vCPU exits: a guest that keeps
+		 * running without a hypercall or a halt sees received frames at its next exit.
+		 */
+		guest_fd_poll_now(&vm->g);
 	}
 	r->rax = (uint64_t)val;
 	vm->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
@@ -424,6 +434,8 @@ int kvm_run(const struct run_config *cfg, const struct image *img, const uint8_t
 	}
 	if (initrd->size)
 		hvm_start_info_initrd(&vm.g, vm.mem, initrd->data, initrd->size);
+	if (netback_start(&vm.g, cfg) != 0)
+		goto out;
 	if (kvm_cpu_setup(vm.kvm_fd, vm.vcpu_fd, img->pvh_entry, MICA_KVM_START_INFO, err, sizeof(err)) != 0) {
 		log_error("kvm: %s", err);
 		goto out;
@@ -438,6 +450,7 @@ out:
 		fprintf(stderr, "stats: upcalls: %llu\n", (unsigned long long)vm.upcalls);
 		guest_print_stats(&vm.g, cfg->start_ns);
 	}
+	netback_stop(&vm.g, cfg->stats && vm.g.ext);
 	xenstore_destroy(&vm.g);
 	kvm_destroy(&vm);
 	return status;

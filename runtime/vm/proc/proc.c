@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "dev/netback.h"
 #include "util/log.h"
 #include "util/syscall_names.h"
 #include "vm/proc/hcpage.h"
@@ -377,12 +378,13 @@ static int proc_loop(struct proc_vm *vm, const struct run_config *cfg)
 			tsp = &ts;
 		}
 		bool want_stdin = vm->stdin_open && console_input_space(&vm->g) > 0;
-		struct pollfd pfd[3] = {
+		struct pollfd pfd[3 + GUEST_MAX_HOST_FDS] = {
 			{.fd = vm->listener, .events = POLLIN},
 			{.fd = vm->sigfd, .events = POLLIN},
 			{.fd = want_stdin ? STDIN_FILENO : -1, .events = POLLIN},
 		};
-		if (ppoll(pfd, 3, tsp, NULL) < 0) {
+		unsigned int nhost = guest_fd_pollfds(&vm->g, pfd + 3);
+		if (ppoll(pfd, 3 + nhost, tsp, NULL) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("poll failed: %s", strerror(errno));
@@ -403,6 +405,7 @@ static int proc_loop(struct proc_vm *vm, const struct run_config *cfg)
 		}
 		if (pfd[2].revents & (POLLIN | POLLHUP))
 			vm->stdin_open = console_feed_stdin(&vm->g);
+		guest_fd_dispatch(&vm->g, pfd + 3, nhost);
 	}
 }
 
@@ -439,6 +442,8 @@ int proc_run(const struct run_config *cfg, const struct image *img, const uint8_
 	}
 	if (initrd->size)
 		start_info_initrd(&vm.g, initrd->data, initrd->size);
+	if (netback_start(&vm.g, cfg) != 0)
+		goto out;
 	proc_fill_hcpage(&vm, img);
 	pvclock_update(&vm.g);
 	proc_go(&vm);
@@ -466,6 +471,7 @@ out:
 	}
 	if (cfg->stats && vm.g.ext)
 		guest_print_stats(&vm.g, cfg->start_ns);
+	netback_stop(&vm.g, cfg->stats && vm.g.ext);
 	xenstore_destroy(&vm.g);
 	return status;
 }
