@@ -53,6 +53,7 @@ long vfs_console_read(void *buf, size_t len, bool may_block)
 	if (len == 0)
 		return 0;
 	for (;;) {
+		uint64_t gen = vfs_poll_generation();
 		size_t n = len < console_len ? len : console_len;
 
 		memcpy(buf, console_buf + console_head, n);
@@ -66,8 +67,8 @@ long vfs_console_read(void *buf, size_t len, bool may_block)
 			return 0;
 		if (!may_block)
 			return -EAGAIN;
-		/* Input arriving raises the console's event, which ends the wait. */
-		plat_block(UINT64_MAX);
+		/* Other threads run meanwhile; input arriving ends the wait. */
+		vfs_wait(gen, UINT64_MAX, true);
 	}
 }
 

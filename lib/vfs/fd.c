@@ -25,6 +25,10 @@ void vfs_file_put(struct vfs_file *f)
 {
 	if (--f->refs != 0)
 		return;
+	if (f->epolls != NULL)
+		vfs_epoll_forget(f);
+	if (f->ops != NULL && f->ops->release != NULL)
+		f->ops->release(f);
 	vfs_inode_put(f->inode);
 	vfs_free(f, sizeof(*f));
 }
@@ -92,6 +96,16 @@ long vfs_file_read(struct vfs_file *f, void *buf, size_t len, uint64_t *pos, boo
 	struct vfs_inode *inode = f->inode;
 	long r;
 
+	if (f->ops != NULL) {
+		if (f->ops->read == NULL)
+			return -EINVAL;
+		if (may_block)
+			return f->ops->read(f, buf, len);
+		f->flags |= VFS_F_NOWAIT;
+		r = f->ops->read(f, buf, len);
+		f->flags &= ~VFS_F_NOWAIT;
+		return r;
+	}
 	if (S_ISCHR(inode->mode))
 		return vfs_console_read(buf, len, may_block && !(f->flags & O_NONBLOCK));
 	if (S_ISDIR(inode->mode))
@@ -107,6 +121,8 @@ long vfs_file_write(struct vfs_file *f, const void *buf, size_t len, uint64_t *p
 	struct vfs_inode *inode = f->inode;
 	long r;
 
+	if (f->ops != NULL)
+		return f->ops->write != NULL ? f->ops->write(f, buf, len) : -EINVAL;
 	if (S_ISCHR(inode->mode))
 		return vfs_console_write(buf, len);
 	/* As on Linux, O_APPEND wins even over pwrite's offset. */

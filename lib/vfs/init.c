@@ -15,6 +15,7 @@ int vfs_init(void)
 	vfs_root->u.dir.parent = vfs_root;
 	vfs_cwd = vfs_root;
 	vfs_inode_get(vfs_cwd);
+	vfs_wait_init();
 
 	console = vfs_file_new(&vfs_console, O_RDWR);
 	if (console == NULL)

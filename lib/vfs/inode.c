@@ -70,7 +70,8 @@ void vfs_inode_stat(const struct vfs_inode *inode, struct stat *st)
 	st->st_dev = INODE_DEV;
 	st->st_ino = inode->ino;
 	st->st_mode = inode->mode;
-	st->st_nlink = inode->nlink;
+	/* Sockets and anonymous inodes have no name here, but one link on Linux. */
+	st->st_nlink = S_ISSOCK(inode->mode) || (inode->mode & S_IFMT) == 0 ? 1 : inode->nlink;
 	st->st_uid = inode->uid;
 	st->st_gid = inode->gid;
 	st->st_blksize = VFS_PAGE;

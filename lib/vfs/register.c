@@ -63,3 +63,15 @@ MICA_SYSCALL(SYS_fchdir, vfs_sys_fchdir);
 
 MICA_SYSCALL(SYS_poll, vfs_sys_poll);
 MICA_SYSCALL(SYS_ppoll, vfs_sys_ppoll);
+MICA_SYSCALL(SYS_select, vfs_sys_select);
+MICA_SYSCALL(SYS_pselect6, vfs_sys_pselect6);
+
+MICA_SYSCALL(SYS_epoll_create, vfs_sys_epoll_create);
+MICA_SYSCALL(SYS_epoll_create1, vfs_sys_epoll_create1);
+MICA_SYSCALL(SYS_epoll_ctl, vfs_sys_epoll_ctl);
+MICA_SYSCALL(SYS_epoll_wait, vfs_sys_epoll_wait);
+MICA_SYSCALL(SYS_epoll_pwait, vfs_sys_epoll_pwait);
+MICA_SYSCALL(SYS_epoll_pwait2, vfs_sys_epoll_pwait2);
+
+MICA_SYSCALL(SYS_eventfd, vfs_sys_eventfd);
+MICA_SYSCALL(SYS_eventfd2, vfs_sys_eventfd2);

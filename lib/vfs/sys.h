@@ -73,5 +73,19 @@ VFS_SYSCALL(fchdir);
 /* sys_poll.c */
 VFS_SYSCALL(poll);
 VFS_SYSCALL(ppoll);
+VFS_SYSCALL(select);
+VFS_SYSCALL(pselect6);
+
+/* epoll.c */
+VFS_SYSCALL(epoll_create);
+VFS_SYSCALL(epoll_create1);
+VFS_SYSCALL(epoll_ctl);
+VFS_SYSCALL(epoll_wait);
+VFS_SYSCALL(epoll_pwait);
+VFS_SYSCALL(epoll_pwait2);
+
+/* eventfd.c */
+VFS_SYSCALL(eventfd);
+VFS_SYSCALL(eventfd2);
 
 #endif

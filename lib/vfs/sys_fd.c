@@ -122,6 +122,8 @@ VFS_SYSCALL(ioctl)
 			f->flags &= ~(uint32_t)O_NONBLOCK;
 		return 0;
 	}
+	if (vfs_file_is_ops(f))
+		return f->ops->ioctl != NULL ? f->ops->ioctl(f, req, a3) : -ENOTTY;
 	if (S_ISCHR(f->inode->mode))
 		return vfs_console_ioctl(req, a3);
 	return -ENOTTY;
@@ -131,8 +133,10 @@ static long fd_sync(int fd)
 {
 	struct vfs_file *f = vfs_fd_get(fd);
 
-	/* Everything lives in memory: there is nothing to write back. */
-	return f == NULL || (f->flags & O_PATH) ? -EBADF : 0;
+	if (f == NULL || (f->flags & O_PATH))
+		return -EBADF;
+	/* Everything lives in memory: there is nothing to write back; sockets and the like cannot sync. */
+	return vfs_file_is_ops(f) ? -EINVAL : 0;
 }
 
 VFS_SYSCALL(fsync)

@@ -38,7 +38,7 @@ static long rw_one(long fd, void *buf, long count, bool write, const long *offse
 	}
 	if (*offset < 0)
 		return -EINVAL;
-	if (S_ISCHR(f->inode->mode))
+	if (S_ISCHR(f->inode->mode) || vfs_file_is_ops(f))
 		return -ESPIPE;
 	pos = (uint64_t)*offset;
 	return write ? vfs_file_write(f, buf, len, &pos) : vfs_file_read(f, buf, len, &pos, true);
@@ -68,7 +68,7 @@ static long rw_vector(long fd, const struct iovec *iov, long cnt, bool write)
 			continue;
 		if (iov[i].iov_base == NULL)
 			return done != 0 ? (long)done : -EFAULT;
-		/* Only the first transfer may wait for console input; later ones take what is there. */
+		/* Only the first read may wait for input; later ones take what is there. */
 		r = write ? vfs_file_write(f, iov[i].iov_base, len, &f->pos)
 			  : vfs_file_read(f, iov[i].iov_base, len, &f->pos, done == 0);
 		if (r < 0)
@@ -118,7 +118,7 @@ VFS_SYSCALL(lseek)
 	if (f == NULL || (f->flags & O_PATH))
 		return -EBADF;
 	struct vfs_inode *inode = f->inode;
-	if (S_ISCHR(inode->mode))
+	if (S_ISCHR(inode->mode) || vfs_file_is_ops(f))
 		return -ESPIPE;
 	switch ((int)a3) {
 	case SEEK_SET:

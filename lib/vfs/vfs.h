@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <mica/alloc.h>
 #include <mica/plat.h>
+#include <mica/vfs_file.h>
 
 #define VFS_PAGE ALLOC_PAGE_SIZE
 #define VFS_PATH_MAX 4096       /* a path and its NUL, as Linux's PATH_MAX */
@@ -146,13 +147,24 @@ int vfs_rename(struct vfs_path *from, struct vfs_path *to, unsigned flags);
 
 /* ---------------------------------------------------------------------- open files and fds */
 
+struct vfs_epoll_item;
+
 /* An open file description: what open() made, shared by dup()s. */
 struct vfs_file {
 	struct vfs_inode *inode;
 	uint64_t pos; /* byte offset, or a directory's getdents cookie */
 	uint32_t flags; /* access mode and status flags as given to open */
 	uint32_t refs;
+	const struct vfs_file_ops *ops; /* set for files other libraries serve (vfs_file_open_ops) */
+	void *priv;
+	struct vfs_epoll_item *epolls; /* the epoll sets watching this file, dropped with its last reference */
 };
+
+/*
+ * Not an O_* flag: set on an ops file for the reads after the first of one readv, which take
+ * what is there instead of waiting (vfs_file_nonblocking is true while it is set).
+ */
+#define VFS_F_NOWAIT 0x80000000u
 
 struct vfs_file *vfs_file_new(struct vfs_inode *inode, uint32_t flags);
 void vfs_file_put(struct vfs_file *f);
@@ -168,9 +180,37 @@ int vfs_fd_close(int fd);
 bool vfs_fd_cloexec(int fd);
 void vfs_fd_set_cloexec(int fd, bool cloexec);
 
-/* Reads and writes through an open file at *pos; may_block is false for a console that must not wait. */
+/* Reads and writes through an open file at *pos; may_block false: take what is there, do not wait. */
 long vfs_file_read(struct vfs_file *f, void *buf, size_t len, uint64_t *pos, bool may_block);
 long vfs_file_write(struct vfs_file *f, const void *buf, size_t len, uint64_t *pos);
+
+/* What the file has now, as poll's revents before masking: POLLIN, POLLOUT, POLLHUP, ... */
+short vfs_file_poll(struct vfs_file *f);
+/* An ops file, a socket or not: pread, pwrite and lseek are -ESPIPE, fsync -EINVAL. */
+static inline bool vfs_file_is_ops(const struct vfs_file *f)
+{
+	return f->ops != NULL;
+}
+
+/* -------------------------------------------------------------------------------- waiting */
+
+/*
+ * Readiness changes bump the generation (vfs_poll_notify). A waiter reads it before looking at
+ * its files, and vfs_wait returns at once if it moved since: no change falls between the look
+ * and the sleep. console: the waiter looks at the console, which some platforms cannot announce
+ * (wait.c), so such a wait also ends every few milliseconds to look again.
+ */
+uint64_t vfs_poll_generation(void);
+void vfs_wait(uint64_t seen_generation, uint64_t deadline_ns, bool console);
+/* now + sec seconds + ns, saturating: a deadline too far to reach is none (UINT64_MAX). */
+uint64_t vfs_deadline(uint64_t sec, uint64_t ns);
+/* At init: console input arriving counts as a readiness change. */
+void vfs_wait_init(void);
+
+/* --------------------------------------------------------------------------------- epoll */
+
+/* The file's last reference went: it leaves every epoll set watching it. */
+void vfs_epoll_forget(struct vfs_file *f);
 
 /* --------------------------------------------------------------------------------- console */
 

@@ -1,4 +1,4 @@
-/* fuzz-sources: lib/vfs/mem.c lib/vfs/inode.c lib/vfs/dir.c lib/vfs/data.c lib/vfs/path.c lib/vfs/namei.c lib/vfs/fd.c lib/vfs/console.c lib/vfs/cpio.c */
+/* fuzz-sources: lib/vfs/mem.c lib/vfs/inode.c lib/vfs/dir.c lib/vfs/data.c lib/vfs/path.c lib/vfs/namei.c lib/vfs/fd.c lib/vfs/console.c lib/vfs/cpio.c lib/vfs/file.c lib/vfs/wait.c lib/vfs/epoll.c lib/vfs/eventfd.c */
 /*
  * libFuzzer harness: arbitrary bytes as an initrd, unpacked into an empty ramfs; the tree is then
  * walked (names, link counts, file data, symlink targets and their resolution checked) and
@@ -50,6 +50,27 @@ void plat_block(uint64_t deadline_ns)
 uint64_t plat_time_ns(void)
 {
 	return 0;
+}
+
+struct sched_thread *sched_current(void)
+{
+	return NULL;
+}
+
+void sched_wake(struct sched_thread *t)
+{
+	(void)t;
+}
+
+bool sched_block_until(uint64_t deadline_ns)
+{
+	(void)deadline_ns;
+	abort();
+}
+
+void plat_console_on_event(void (*fn)(void))
+{
+	(void)fn;
 }
 
 uint64_t plat_wallclock_ns(void)

@@ -1,4 +1,4 @@
-/* unit-sources: lib/vfs/mem.c lib/vfs/inode.c lib/vfs/dir.c lib/vfs/data.c lib/vfs/path.c lib/vfs/namei.c lib/vfs/fd.c lib/vfs/console.c lib/vfs/cpio.c lib/vfs/init.c lib/vfs/sys_rw.c lib/vfs/sys_fd.c lib/vfs/sys_open.c lib/vfs/sys_stat.c lib/vfs/sys_names.c lib/vfs/sys_dir.c lib/vfs/sys_poll.c */
+/* unit-sources: lib/vfs/mem.c lib/vfs/inode.c lib/vfs/dir.c lib/vfs/data.c lib/vfs/path.c lib/vfs/namei.c lib/vfs/fd.c lib/vfs/console.c lib/vfs/cpio.c lib/vfs/init.c lib/vfs/sys_rw.c lib/vfs/sys_fd.c lib/vfs/sys_open.c lib/vfs/sys_stat.c lib/vfs/sys_names.c lib/vfs/sys_dir.c lib/vfs/sys_poll.c lib/vfs/file.c lib/vfs/wait.c lib/vfs/epoll.c lib/vfs/eventfd.c */
 /*
  * Host test of lib/vfs through its system call handlers: the initrd unpacked at init, the
  * console fds, path resolution edge cases, the O_* flags, file data, getdents64, rename and
@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include "../../lib/vfs/vfs.h"
 #include "../../lib/vfs/sys.h"
+#include <mica/sched.h>
 #include "unit.h"
 
 /* ------------------------------------------------------------------------- fake platform */
@@ -86,6 +87,29 @@ uint64_t plat_time_ns(void)
 uint64_t plat_wallclock_ns(void)
 {
 	return 1700000000ULL * 1000000000ULL + fake_now;
+}
+
+/* One thread: waiting is the platform's wait, and input ends it as the console's event would. */
+struct sched_thread *sched_current(void)
+{
+	return NULL;
+}
+
+void sched_wake(struct sched_thread *t)
+{
+	(void)t;
+}
+
+bool sched_block_until(uint64_t deadline_ns)
+{
+	plat_block(deadline_ns);
+	return plat_time_ns() < deadline_ns;
+}
+
+/* Input arrives only when the guest blocks here: the console's event needs no callback. */
+void plat_console_on_event(void (*fn)(void))
+{
+	(void)fn;
 }
 
 struct plat_memregion plat_initrd(void)
