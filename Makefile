@@ -142,11 +142,17 @@ UPSTREAM_CFLAGS = -std=gnu11 -O2 -g -fno-pic -fno-pie -mno-red-zone -mcmodel=sma
 ifneq ($(APP_DIR),)
 -include $(srctree)/$(APP_DIR)/Build.mk
 endif
+# Libraries built from upstream sources add their objects (LIB_EXTRA_OBJS) and headers.
+LIB_EXTRA_OBJS :=
+LWIP_INCLUDES :=
+ifdef CONFIG_LIB_LWIP
+include $(srctree)/lib/lwip/Build.mk
+endif
 
-common_objs := $(foreach d,$(common_dirs),$(objs-$(d))) $(APP_EXTRA_OBJS)
+common_objs := $(foreach d,$(common_dirs),$(objs-$(d))) $(LIB_EXTRA_OBJS) $(APP_EXTRA_OBJS)
 GUEST_INCLUDES := -I$(srctree)/arch/x86_64/include -I$(srctree)/plat/common/include \
 	$(foreach d,$(common_dirs),$(if $(wildcard $(srctree)/$(d)/include),-I$(srctree)/$(d)/include)) \
-	-I$(objtree)/host-include/xen-only -I$(objtree)/include
+	-I$(objtree)/host-include/xen-only -I$(objtree)/include $(LWIP_INCLUDES)
 
 IMAGES := $(foreach p,$(plats),$(objtree)/$(APP_NAME)_$(p)-x86_64)
 
