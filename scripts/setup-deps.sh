@@ -16,6 +16,9 @@ packages=(
 	newlib-source                        # /usr/src/newlib: the guest's second C library (lib/newlib)
 	linux-image-amd64 qemu-system-x86    # tests/kvm: Debian's kernel under qemu (TCG, emulated SVM) is the /dev/kvm
 	busybox-static xz-utils              # tests/kvm: the test VM's userland; xz unpacks compressed kernel modules
+	iproute2 iputils-ping                # network tests: namespaces, TAPs, veths, bridges; ping the guest
+	curl python3                         # network tests: HTTP client; raw sockets and host-side servers
+	wrk                                  # make bench: the HTTP load generator against Mica's and native httpd
 )
 
 # Upstream sources (musl, lua, sqlite, newlib) come from Debian's source packages.
