@@ -75,6 +75,14 @@ struct guest {
 
 	bool blocked;               /* inside SCHEDOP_block, waiting for an event */
 
+	/*
+	 * Set by a VM backend whose vCPU runs on while the monitor works (proc): a guest's notify of
+	 * a device port then only marks it in deferred_ports, and the device runs once the guest's
+	 * hypercall has returned (evtchn_run_deferred), so the guest never waits for a device's I/O.
+	 */
+	bool defer_devices;
+	uint64_t deferred_ports[GUEST_MAX_PORTS / 64];
+
 	struct gnttab_state gnttab;
 
 	struct guest_fd fds[GUEST_MAX_HOST_FDS];

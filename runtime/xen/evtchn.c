@@ -158,6 +158,19 @@ static long evtchn_close(struct guest *g, uint32_t port)
 	return 0;
 }
 
+void evtchn_run_deferred(struct guest *g)
+{
+	for (uint32_t w = 0; w < GUEST_MAX_PORTS / 64; w++) {
+		while (g->deferred_ports[w]) {
+			uint32_t port = w * 64 + (uint32_t)__builtin_ctzll(g->deferred_ports[w]);
+			g->deferred_ports[w] &= g->deferred_ports[w] - 1;
+			/* The device may have gone (closed, unbound) since the guest's notify. */
+			if (g->ports[port].state == EVS_BACKEND && g->ports[port].backend_arg != NULL)
+				g->ports[port].backend(g, port);
+		}
+	}
+}
+
 static long evtchn_send(struct guest *g, uint32_t port)
 {
 	if (!evtchn_valid(g, port))
@@ -168,7 +181,10 @@ static long evtchn_send(struct guest *g, uint32_t port)
 		evtchn_raise(g, e->peer);
 		return 0;
 	case EVS_BACKEND:
-		e->backend(g, port);
+		if (e->backend_arg != NULL && g->defer_devices)
+			g->deferred_ports[port / 64] |= 1ULL << (port % 64);
+		else
+			e->backend(g, port);
 		return 0;
 	case EVS_UNBOUND:
 		return 0; /* nobody listening yet: Xen drops it too */

@@ -15,10 +15,14 @@ uint32_t evtchn_bind_backend(struct guest *g, backend_notify_fn fn);
 
 /*
  * Binds the guest's port, which it allocated unbound for the backend domain (EVTCHNOP_alloc_unbound
- * with remote_dom 0), to a device: the guest's EVTCHNOP_send on it calls fn synchronously, and
- * g->ports[port].backend_arg is arg. Returns 0, or -1 when port is not such a port.
+ * with remote_dom 0), to a device: the guest's EVTCHNOP_send on it calls fn (inside the
+ * hypercall, or after it with g->defer_devices), and g->ports[port].backend_arg is arg. Returns 0,
+ * or -1 when port is not such a port.
  */
 int evtchn_bind_guest_unbound(struct guest *g, uint32_t port, backend_notify_fn fn, void *arg);
+
+/* Runs the devices whose ports the guest notified while g->defer_devices held them back. */
+void evtchn_run_deferred(struct guest *g);
 
 /* Undoes that bind, if port is still bound to fn and arg: the port is unbound again. */
 void evtchn_unbind_guest(struct guest *g, uint32_t port, backend_notify_fn fn, void *arg);

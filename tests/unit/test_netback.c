@@ -455,6 +455,32 @@ static uint16_t csum_check(const uint8_t *f, uint32_t l3, uint32_t l4, uint32_t 
 	return (uint16_t)sum;
 }
 
+/* proc's vCPU runs on during device work: a notify only marks the port, and the device runs after the hypercall. */
+static void test_deferred_notify(void)
+{
+	fresh();
+	tx_buf(0, 5);
+	g.defer_devices = true;
+	tx_put(0, (netif_tx_request_t){.gref = REF_BUF(0), .offset = 0, .flags = 0, .id = 1, .size = 60});
+	tx_push(0);
+	unit_check(tx_rsp(0).status == 99 && stats(0).tx_frames == 0 &&
+			   (g.deferred_ports[nic[0].port / 64] >> (nic[0].port % 64) & 1),
+		   "deferred: the notify returns before netback has looked at the ring", NULL);
+	evtchn_run_deferred(&g);
+	uint8_t got[PAGE];
+	netif_tx_response_t r = tx_rsp(0);
+	unit_check(r.id == 1 && r.status == NETIF_RSP_OKAY && peer_recv(0, got, sizeof(got)) == 60 &&
+			   g.deferred_ports[nic[0].port / 64] == 0,
+		   "deferred: evtchn_run_deferred serves the frame once", "id %u status %d", r.id, r.status);
+
+	tx_put(0, (netif_tx_request_t){.gref = REF_BUF(0), .offset = 0, .flags = 0, .id = 2, .size = 60});
+	tx_push(0);
+	netback_stop(&g, false);
+	evtchn_run_deferred(&g);
+	unit_check(g.ports[nic[0].port].state != EVS_BACKEND && g.deferred_ports[nic[0].port / 64] == 0,
+		   "deferred: a device gone before its turn is not called", NULL);
+}
+
 static void test_tx_csum(void)
 {
 	fresh();
@@ -804,6 +830,7 @@ int main(void)
 	test_split_channels();
 	test_tx_good();
 	test_tx_csum();
+	test_deferred_notify();
 	test_tx_refused();
 	test_logged_once();
 	test_rx();

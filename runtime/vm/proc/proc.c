@@ -313,6 +313,8 @@ static int proc_notification(struct proc_vm *vm, int *status)
 			vm->block_id = req.id;
 		else
 			proc_respond(vm, req.id, val);
+		/* After the answer: the guest runs on while its devices do their I/O here. */
+		evtchn_run_deferred(&vm->g);
 		return 0;
 	}
 	const char *name = syscall_name(nr);
@@ -419,6 +421,7 @@ int proc_run(const struct run_config *cfg, const struct image *img, const uint8_
 
 	vm.memfd = vm.loader_fd = vm.pidfd = vm.listener = vm.sigfd = -1;
 	vm.g.echo_offered = (img->note.devices & MICA_DEV_ECHO) != 0;
+	vm.g.defer_devices = true;
 	pvclock_start(&vm.g, cfg->start_tsc, cfg->start_ns);
 
 	/* Signals become events of the loop; the guest inherits them blocked. */
