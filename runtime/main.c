@@ -25,8 +25,8 @@ static const char main_usage[] =
 	"  version                             show the version of mica and its ABI\n"
 	"  help [COMMAND]                      show this help, or a command's\n"
 	"\n"
-	"'mica run --help' lists run's options (--net gives the guest a NIC on a host TAP)\n"
-	"and exit statuses.\n";
+	"'mica run --help' lists run's options (--net gives the guest a NIC on a host TAP,\n"
+	"--disk a disk on a host file) and exit statuses.\n";
 
 static const char inspect_usage[] = "Usage: mica inspect IMAGE\n\nShows the platform, ABI, devices and memory layout of IMAGE.\n";
 

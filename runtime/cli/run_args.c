@@ -25,8 +25,14 @@ const char run_args_usage[] =
 	"                      at exit. mac: default random, locally administered; ip and gw\n"
 	"                      are the guest's static address (no ip: the guest uses DHCP).\n"
 	"                      IMAGE must come from an app that selects WANT_NET\n"
-	"  --stats             print boot time, hypercall count and per-NIC counters to stderr\n"
-	"                      at the end\n"
+	"  --disk FILE[,ro][,name=NAME]\n"
+	"                      give the guest FILE as a disk (repeatable, up to 4: xvda,\n"
+	"                      xvdb, ...; its size a multiple of 512 bytes). ro: opened\n"
+	"                      read-only, the guest's writes fail. name: what the guest\n"
+	"                      reads in xenstore (default disk0, disk1, ...). IMAGE must\n"
+	"                      come from an app that selects block storage\n"
+	"  --stats             print boot time, hypercall count and per-NIC and per-disk\n"
+	"                      counters to stderr at the end\n"
 	"  -h, --help          show this help\n"
 	"\n"
 	"Exit status: the guest's own status when it powers off; 121 it asked to reboot,\n"
@@ -198,6 +204,69 @@ static int run_args_net(const char *v, struct run_config *cfg, char *err, size_t
 	return 0;
 }
 
+/* 1-63 of A-Z a-z 0-9 _ . -: a xenstore value the guest can use as a name anywhere. */
+static bool run_args_diskname(const char *s, size_t len)
+{
+	if (len == 0 || len > 63)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		      s[i] == '_' || s[i] == '-' || s[i] == '.'))
+			return false;
+	return true;
+}
+
+/* One --disk value: FILE, then ro and name=NAME in any order, each once. */
+static int run_args_disk(char *v, struct run_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->ndisks == RUN_MAX_DISKS) {
+		snprintf(err, errlen, "more than %d --disk disks", RUN_MAX_DISKS);
+		return -1;
+	}
+	struct run_disk disk = {.path = v, .fd = -1};
+	char *p = strchr(v, ',');
+	size_t flen = p ? (size_t)(p - v) : strlen(v);
+	if (flen == 0) {
+		snprintf(err, errlen, "--disk '%s': no file name", v);
+		return -1;
+	}
+	bool have_ro = false, have_name = false;
+	while (p) {
+		const char *part = p + 1;
+		char *end = strchr(part, ',');
+		size_t len = end ? (size_t)(end - part) : strlen(part);
+		if (len == 2 && strncmp(part, "ro", 2) == 0 && !have_ro) {
+			have_ro = disk.ro = true;
+		} else if (len >= 5 && strncmp(part, "name=", 5) == 0 && !have_name) {
+			const char *n = part + 5;
+			size_t nlen = len - 5;
+			if (!run_args_diskname(n, nlen)) {
+				snprintf(err, errlen, "--disk '%s': name '%.*s' is not 1-63 of A-Z a-z 0-9 _ . -", v,
+					 (int)nlen, n);
+				return -1;
+			}
+			memcpy(disk.name, n, nlen);
+			have_name = true;
+		} else {
+			snprintf(err, errlen, "--disk '%s': '%.*s' is not ro or name=NAME, or is given twice", v, (int)len,
+				 part);
+			return -1;
+		}
+		p = end;
+	}
+	if (!have_name)
+		snprintf(disk.name, sizeof(disk.name), "disk%d", cfg->ndisks);
+	for (int i = 0; i < cfg->ndisks; i++) {
+		if (strcmp(cfg->disks[i].name, disk.name) == 0) {
+			snprintf(err, errlen, "--disk '%s': name %s is already disk%d's", v, disk.name, i);
+			return -1;
+		}
+	}
+	v[flen] = '\0'; /* the path, cut from its options */
+	cfg->disks[cfg->ndisks++] = disk;
+	return 0;
+}
+
 enum run_args_result run_args_parse(int argc, char **argv, struct run_config *cfg, char *err,
 				    size_t errlen)
 {
@@ -246,6 +315,9 @@ enum run_args_result run_args_parse(int argc, char **argv, struct run_config *cf
 			cfg->initrd_path = v;
 		} else if ((v = run_args_value(argc, argv, &i, "--net", &missing))) {
 			if (run_args_net(v, cfg, err, errlen) != 0)
+				return RUN_ARGS_ERROR;
+		} else if ((v = run_args_value(argc, argv, &i, "--disk", &missing))) {
+			if (run_args_disk((char *)v, cfg, err, errlen) != 0)
 				return RUN_ARGS_ERROR;
 		} else if ((v = run_args_value(argc, argv, &i, "--backend", &missing))) {
 			if (strcmp(v, "proc") == 0)

@@ -10,7 +10,8 @@ static void image_print_devices(FILE *out, uint32_t devices)
 	static const struct {
 		uint32_t bit;
 		const char *name;
-	} names[] = { { MICA_DEV_CONSOLE, "console" }, { MICA_DEV_ECHO, "echo" }, { MICA_DEV_NET, "net" } };
+	} names[] = { { MICA_DEV_CONSOLE, "console" }, { MICA_DEV_ECHO, "echo" }, { MICA_DEV_NET, "net" },
+		    { MICA_DEV_BLOCK, "block" } };
 	const char *sep = "";
 	size_t i;
 

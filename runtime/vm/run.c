@@ -75,11 +75,44 @@ static int run_open_nics(const char *path, const struct image *img, struct run_c
 	return 0;
 }
 
-static void run_close_nics(struct run_config *cfg)
+/* Opens every --disk file before the guest exists, so a bad one costs no boot; -1 after one log line. */
+static int run_open_disks(const char *path, const struct image *img, struct run_config *cfg)
+{
+	for (int i = 0; i < cfg->ndisks; i++) {
+		struct run_disk *d = &cfg->disks[i];
+		d->fd = open(d->path, (d->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+		if (d->fd < 0) {
+			log_error("--disk %s: cannot open%s: %s", d->path, d->ro ? "" : " read-write", strerror(errno));
+			return -1;
+		}
+		struct stat st;
+		if (fstat(d->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+			log_error("--disk %s: not a regular file", d->path);
+			return -1;
+		}
+		if (st.st_size == 0 || st.st_size % 512 != 0) {
+			log_error("--disk %s: size %lld is not a non-zero multiple of 512 bytes", d->path,
+				  (long long)st.st_size);
+			return -1;
+		}
+		d->size = (uint64_t)st.st_size;
+	}
+	/* After the files: a missing or misfit file is reported whichever image it was meant for. */
+	if (cfg->ndisks && !(img->note.devices & MICA_DEV_BLOCK)) {
+		log_error("%s has no block device: build it from an app that selects block storage", path);
+		return -1;
+	}
+	return 0;
+}
+
+static void run_close_files(struct run_config *cfg)
 {
 	for (int i = 0; i < cfg->nnics; i++)
 		if (cfg->nics[i].fd >= 0)
 			close(cfg->nics[i].fd);
+	for (int i = 0; i < cfg->ndisks; i++)
+		if (cfg->disks[i].fd >= 0)
+			close(cfg->disks[i].fd);
 }
 
 int run_image(const struct run_config *given)
@@ -88,6 +121,8 @@ int run_image(const struct run_config *given)
 	struct run_config run = *given, *cfg = &run;
 	for (int i = 0; i < cfg->nnics; i++)
 		cfg->nics[i].fd = -1;
+	for (int i = 0; i < cfg->ndisks; i++)
+		cfg->disks[i].fd = -1;
 	const char *path = cfg->image_path;
 	struct run_blob image, initrd = {0};
 	if (run_map_file(path, "an image", &image) != 0)
@@ -125,14 +160,14 @@ int run_image(const struct run_config *given)
 		log_error("%s: %s", path, err);
 		goto out;
 	}
-	if (run_open_nics(path, &img, cfg) != 0)
+	if (run_open_nics(path, &img, cfg) != 0 || run_open_disks(path, &img, cfg) != 0)
 		goto out;
 	if (backend == RUN_BACKEND_KVM)
 		rc = kvm_run(cfg, &img, file, &initrd);
 	else
 		rc = proc_run(cfg, &img, file, &initrd);
 out:
-	run_close_nics(cfg);
+	run_close_files(cfg);
 	munmap((void *)file, image.size);
 	if (initrd.data)
 		munmap((void *)initrd.data, initrd.size);

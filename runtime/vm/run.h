@@ -19,6 +19,17 @@ struct run_nic {
 	int fd;                    /* the TAP, opened by run_image */
 };
 
+#define RUN_MAX_DISKS 4
+
+/* One --disk: the guest's disk <its index> (xvda, xvdb, ...). */
+struct run_disk {
+	const char *path;
+	char name[64];             /* the name the guest reads in xenstore: name=, or diskN */
+	bool ro;
+	int fd;                    /* the file, opened by run_image (O_RDONLY when ro) */
+	uint64_t size;             /* bytes, a multiple of 512 */
+};
+
 struct run_config {
 	const char *image_path;
 	const char *initrd_path;   /* NULL: none */
@@ -32,6 +43,8 @@ struct run_config {
 	char **argv;
 	int nnics;
 	struct run_nic nics[GUEST_MAX_NICS];
+	int ndisks;
+	struct run_disk disks[RUN_MAX_DISKS];
 	uint64_t start_ns;         /* monotonic time at which mica started */
 	uint64_t start_tsc;        /* TSC at the same moment: pvclock calibrates from it */
 };

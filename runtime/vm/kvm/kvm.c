@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include "dev/blkback.h"
 #include "dev/netback.h"
 #include "util/log.h"
 #include "vm/kvm/cpu.h"
@@ -434,7 +435,7 @@ int kvm_run(const struct run_config *cfg, const struct image *img, const uint8_t
 	}
 	if (initrd->size)
 		hvm_start_info_initrd(&vm.g, vm.mem, initrd->data, initrd->size);
-	if (netback_start(&vm.g, cfg) != 0)
+	if (netback_start(&vm.g, cfg) != 0 || blkback_start(&vm.g, cfg) != 0)
 		goto out;
 	if (kvm_cpu_setup(vm.kvm_fd, vm.vcpu_fd, img->pvh_entry, MICA_KVM_START_INFO, err, sizeof(err)) != 0) {
 		log_error("kvm: %s", err);
@@ -451,6 +452,7 @@ out:
 		guest_print_stats(&vm.g, cfg->start_ns);
 	}
 	netback_stop(&vm.g, cfg->stats && vm.g.ext);
+	blkback_stop(&vm.g, cfg->stats && vm.g.ext);
 	xenstore_destroy(&vm.g);
 	kvm_destroy(&vm);
 	return status;

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "dev/blkback.h"
 #include "dev/netback.h"
 #include "util/log.h"
 #include "util/syscall_names.h"
@@ -445,7 +446,7 @@ int proc_run(const struct run_config *cfg, const struct image *img, const uint8_
 	}
 	if (initrd->size)
 		start_info_initrd(&vm.g, initrd->data, initrd->size);
-	if (netback_start(&vm.g, cfg) != 0)
+	if (netback_start(&vm.g, cfg) != 0 || blkback_start(&vm.g, cfg) != 0)
 		goto out;
 	proc_fill_hcpage(&vm, img);
 	pvclock_update(&vm.g);
@@ -475,6 +476,7 @@ out:
 	if (cfg->stats && vm.g.ext)
 		guest_print_stats(&vm.g, cfg->start_ns);
 	netback_stop(&vm.g, cfg->stats && vm.g.ext);
+	blkback_stop(&vm.g, cfg->stats && vm.g.ext);
 	xenstore_destroy(&vm.g);
 	return status;
 }

@@ -23,7 +23,8 @@
 #define MICA_DEV_CONSOLE (1u << 0)
 #define MICA_DEV_ECHO (1u << 1) /* event-channel echo service, for tests and benchmarks */
 #define MICA_DEV_NET (1u << 2)  /* netfront: mica run --net may attach a NIC */
-#define MICA_DEV_KNOWN (MICA_DEV_CONSOLE | MICA_DEV_ECHO | MICA_DEV_NET)
+#define MICA_DEV_BLOCK (1u << 3) /* blkfront: mica run --disk may attach disks */
+#define MICA_DEV_KNOWN (MICA_DEV_CONSOLE | MICA_DEV_ECHO | MICA_DEV_NET | MICA_DEV_BLOCK)
 
 #define MICA_APP_NAME_MAX 32
 

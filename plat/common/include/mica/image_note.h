@@ -16,6 +16,12 @@
 #define MICA_IMAGE_NOTE_NET 0
 #endif
 
+#ifdef CONFIG_LIB_BLKFRONT
+#define MICA_IMAGE_NOTE_BLOCK MICA_DEV_BLOCK
+#else
+#define MICA_IMAGE_NOTE_BLOCK 0
+#endif
+
 /* Defines the note (in its own section, which each linker script places in a PT_NOTE). */
 #define MICA_IMAGE_NOTE(plat)                                                                  \
 	static const struct {                                                                  \
@@ -30,7 +36,7 @@
 		.desc = {                                                                      \
 			.abi_version = MICA_ABI_VERSION,                                       \
 			.platform = (plat),                                                    \
-			.devices = MICA_DEV_CONSOLE | MICA_IMAGE_NOTE_ECHO | MICA_IMAGE_NOTE_NET,\
+			.devices = MICA_DEV_CONSOLE | MICA_IMAGE_NOTE_ECHO | MICA_IMAGE_NOTE_NET | MICA_IMAGE_NOTE_BLOCK,\
 			.app = MICA_APP_NAME,                                                  \
 		},                                                                             \
 	}

@@ -1,0 +1,527 @@
+/* blkfront: the xenbus handshake for a vbd, and synchronous blkif requests through persistently granted bounce pages. */
+#include <xen/errno.h>
+#include <arch/cpu.h>
+#include <mica/abi.h>
+#include <mica/alloc.h>
+#include <mica/blkfront.h>
+#include <mica/evtchn.h>
+#include <mica/gnttab.h>
+#include <mica/kprint.h>
+#include <mica/plat.h>
+#include <mica/string.h>
+#include <mica/xenstore.h>
+
+/*
+ * xen/io/ring.h leaves the barriers to its includer. x86 keeps loads in order and stores in
+ * order, so only the store-then-load of the notification check needs a fence.
+ */
+#define xen_mb() cpu_mb()
+#define xen_rmb() cpu_barrier()
+#define xen_wmb() cpu_barrier()
+#include <xen/io/blkif.h>
+#include <xen/io/protocols.h>
+
+#define BLKFRONT_PAGE 4096u
+#define BLKFRONT_SEGS BLKIF_MAX_SEGMENTS_PER_REQUEST
+/* Requests in flight at once: 8 of 11 pages each keep a 352 KiB transfer moving in one go. */
+#define BLKFRONT_SLOTS 8u
+#define BLKFRONT_PATH_MAX 256
+#define BLKFRONT_NO_REF ((grant_ref_t)~0u)
+/* How long the backend may take to answer Connected; mica answers inside the state write. */
+#define BLKFRONT_CONNECT_NS 2000000000ull
+/* A request unanswered this long means a dead backend: its slot can never be reused safely. */
+#define BLKFRONT_IO_NS 30000000000ull
+
+_Static_assert(__CONST_RING_SIZE(blkif, BLKFRONT_PAGE) >= BLKFRONT_SLOTS, "blkif ring size");
+
+/* One request's worth of bounce pages and what its answer is awaited for. */
+struct blkfront_slot {
+	bool busy;
+	bool done;
+	uint8_t op;
+	int16_t status;
+	uint8_t *dst;       /* a read's destination in the caller's buffer, copied on completion */
+	size_t len;
+};
+
+struct blkfront {
+	unsigned int index;
+	char dir[32];                    /* device/vbd/<index> */
+	char backend[BLKFRONT_PATH_MAX]; /* the backend's directory, as the frontend dir names it */
+	struct blkfront_info info;
+	evtchn_port_t port;
+	blkif_front_ring_t ring;
+	grant_ref_t ring_ref;
+	/* Our own copy of what we published: the shared req_prod is the backend's to scribble on. */
+	RING_IDX pushed;
+	/* Slot i owns the pages pages + (i * BLKFRONT_SEGS + s) * BLKFRONT_PAGE, granted read-write. */
+	uint8_t *pages;
+	grant_ref_t gref[BLKFRONT_SLOTS * BLKFRONT_SEGS];
+	struct blkfront_slot slot[BLKFRONT_SLOTS];
+	bool broken;  /* the backend broke the ring protocol or stopped answering: the device is dead */
+	bool warned;  /* a bad response has been reported (once per device) */
+};
+
+static int blkfront_path(char *path, size_t len, const char *dir, const char *key)
+{
+	if ((size_t)ksnprintf(path, len, "%s/%s", dir, key) >= len)
+		return -XEN_ENAMETOOLONG;
+	return 0;
+}
+
+/* Reads <dir>/<key>; the value is NUL-terminated in buf. */
+static int blkfront_read_key(const char *dir, const char *key, char *buf, size_t len)
+{
+	char path[BLKFRONT_PATH_MAX + 32];
+	int rc = blkfront_path(path, sizeof(path), dir, key);
+	return rc < 0 ? rc : xs_read(path, buf, len);
+}
+
+static int blkfront_write_key(const char *dir, const char *key, const char *value)
+{
+	char path[BLKFRONT_PATH_MAX + 32];
+	int rc = blkfront_path(path, sizeof(path), dir, key);
+	return rc < 0 ? rc : xs_write(path, value);
+}
+
+/* A decimal of 1 to 20 digits without sign or leading zeros that fits 64 bits; 0 or -1. */
+static int blkfront_parse_u64(const char *s, uint64_t *v)
+{
+	uint64_t n = 0;
+
+	if (s[0] == '\0' || (s[0] == '0' && s[1] != '\0'))
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || n > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return -1;
+		n = n * 10 + (uint64_t)(*s - '0');
+	}
+	*v = n;
+	return 0;
+}
+
+/* An optional numeric key: absent or empty reads as 0. */
+static int blkfront_read_u64(const char *dir, const char *key, uint64_t *v)
+{
+	char buf[32];
+	int rc = blkfront_read_key(dir, key, buf, sizeof(buf));
+	if (rc == -XEN_ENOENT || (rc >= 0 && buf[0] == '\0')) {
+		*v = 0;
+		return 0;
+	}
+	return rc < 0 ? -1 : blkfront_parse_u64(buf, v);
+}
+
+/*
+ * The backend path comes from the store: it is used only to build further store paths, so it
+ * need only be an absolute path the store itself would accept (it refuses anything else too).
+ */
+static bool blkfront_path_ok(const char *p)
+{
+	if (p[0] != '/' || p[1] == '\0')
+		return false;
+	for (const char *c = p; *c; c++) {
+		bool name = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			    (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' || *c == '@';
+		if (!name && !(*c == '/' && c[1] != '/' && c[1] != '\0'))
+			return false;
+	}
+	return true;
+}
+
+/* Reads the disk's geometry once the backend is Connected; -1 after printing why not. */
+static int blkfront_read_disk(struct blkfront *bf)
+{
+	uint64_t sectors, ssize, vinfo;
+	char mode[8];
+
+	if (blkfront_read_u64(bf->backend, "sectors", &sectors) != 0 ||
+	    blkfront_read_u64(bf->backend, "sector-size", &ssize) != 0 ||
+	    blkfront_read_u64(bf->backend, "info", &vinfo) != 0) {
+		kprintf("blkfront: vbd%u: %s has a sectors, sector-size or info that is not a number\n",
+			bf->index, bf->backend);
+		return -1;
+	}
+	/* A sector must cover whole 512-byte units and fit one segment's page. */
+	if (ssize < 512 || ssize > BLKFRONT_PAGE || ssize % 512 != 0 || (ssize & (ssize - 1)) != 0) {
+		kprintf("blkfront: vbd%u: sector-size %llu is not a power of two in 512..4096\n", bf->index,
+			(unsigned long long)ssize);
+		return -1;
+	}
+	int rc = blkfront_read_key(bf->backend, "mode", mode, sizeof(mode));
+	if (rc < 0 && rc != -XEN_ENOENT) {
+		kprintf("blkfront: vbd%u: cannot read %s/mode (error %d)\n", bf->index, bf->backend, rc);
+		return -1;
+	}
+	bf->info.sectors = sectors;
+	bf->info.sector_size = (uint32_t)ssize;
+	bf->info.readonly = (vinfo & VDISK_READONLY) || (rc >= 0 && strcmp(mode, "w") != 0);
+	uint64_t flush;
+	bf->info.flush = blkfront_read_u64(bf->backend, "feature-flush-cache", &flush) == 0 && flush == 1;
+	return 0;
+}
+
+/* Reads where the backend is and the disk's name; 1 when there is no such disk, -1 after printing why not. */
+static int blkfront_read_config(struct blkfront *bf)
+{
+	int rc = blkfront_read_key(bf->dir, "backend", bf->backend, sizeof(bf->backend));
+	if (rc == -XEN_ENOENT || rc == -XEN_ENODEV)
+		return 1;
+	if (rc < 0) {
+		kprintf("blkfront: vbd%u: cannot read %s/backend (error %d)\n", bf->index, bf->dir, rc);
+		return -1;
+	}
+	if (!blkfront_path_ok(bf->backend)) {
+		kprintf("blkfront: vbd%u: backend path '%s' is not an absolute store path\n", bf->index,
+			bf->backend);
+		return -1;
+	}
+	if (blkfront_read_key(bf->dir, "name", bf->info.name, sizeof(bf->info.name)) < 0)
+		ksnprintf(bf->info.name, sizeof(bf->info.name), "disk%u", bf->index);
+	return 0;
+}
+
+/*
+ * Ends every grant made so far and frees what is no longer granted. A page whose grant the
+ * backend still holds is left allocated rather than reused.
+ */
+static void blkfront_release(struct blkfront *bf)
+{
+	bool keep = false;
+
+	if (bf->port)
+		evtchn_close(bf->port);
+	if (bf->ring.sring && (bf->ring_ref == BLKFRONT_NO_REF || gnttab_end(bf->ring_ref) == 0))
+		page_free(bf->ring.sring, 1);
+	for (unsigned int i = 0; i < BLKFRONT_SLOTS * BLKFRONT_SEGS; i++)
+		if (bf->gref[i] != BLKFRONT_NO_REF && gnttab_end(bf->gref[i]) != 0)
+			keep = true;
+	if (bf->pages && !keep)
+		page_free(bf->pages, BLKFRONT_SLOTS * BLKFRONT_SEGS);
+	heap_free(bf);
+}
+
+/* Allocates and grants the ring and the bounce pages; -1 after printing why not. */
+static int blkfront_grant_all(struct blkfront *bf)
+{
+	bf->ring.sring = page_alloc(1);
+	bf->pages = page_alloc(BLKFRONT_SLOTS * BLKFRONT_SEGS);
+	if (!bf->ring.sring || !bf->pages) {
+		kprintf("blkfront: vbd%u: out of memory for the ring and bounce pages\n", bf->index);
+		return -1;
+	}
+	memset(bf->ring.sring, 0, BLKFRONT_PAGE);
+	int rc = gnttab_grant(MICA_DOMID_BACKEND, (uintptr_t)bf->ring.sring, false, &bf->ring_ref);
+	for (unsigned int i = 0; rc == 0 && i < BLKFRONT_SLOTS * BLKFRONT_SEGS; i++)
+		rc = gnttab_grant(MICA_DOMID_BACKEND, (uintptr_t)(bf->pages + (size_t)i * BLKFRONT_PAGE), false,
+				  &bf->gref[i]);
+	if (rc != 0) {
+		kprintf("blkfront: vbd%u: cannot grant the ring and bounce pages (error %d)\n", bf->index, rc);
+		return -1;
+	}
+	SHARED_RING_INIT(bf->ring.sring);
+	FRONT_RING_INIT(&bf->ring, bf->ring.sring, BLKFRONT_PAGE);
+	return 0;
+}
+
+/* Initialised, wait for the backend's Connected, read the disk, Connected; -1 after printing why not. */
+static int blkfront_connect(struct blkfront *bf)
+{
+	char v[24];
+
+	ksnprintf(v, sizeof(v), "%u", bf->ring_ref);
+	int rc = blkfront_write_key(bf->dir, "ring-ref", v);
+	ksnprintf(v, sizeof(v), "%u", bf->port);
+	if (rc == 0)
+		rc = blkfront_write_key(bf->dir, "event-channel", v);
+	if (rc == 0)
+		rc = blkfront_write_key(bf->dir, "protocol", XEN_IO_PROTO_ABI_X86_64);
+	if (rc == 0)
+		rc = xenbus_switch_state(bf->dir, XenbusStateInitialised);
+	if (rc != 0) {
+		kprintf("blkfront: vbd%u: cannot write %s (error %d)\n", bf->index, bf->dir, rc);
+		return -1;
+	}
+	XenbusState st = xenbus_wait_state(bf->backend, XenbusStateConnected,
+					   plat_time_ns() + BLKFRONT_CONNECT_NS);
+	if (st != XenbusStateConnected) {
+		kprintf("blkfront: vbd%u: backend %s did not connect within 2 s (state %d)\n", bf->index,
+			bf->backend, (int)st);
+		xenbus_switch_state(bf->dir, XenbusStateClosed);
+		return -1;
+	}
+	if (blkfront_read_disk(bf) != 0 || (rc = xenbus_switch_state(bf->dir, XenbusStateConnected)) != 0) {
+		if (rc != 0)
+			kprintf("blkfront: vbd%u: cannot write %s/state (error %d)\n", bf->index, bf->dir, rc);
+		xenbus_switch_state(bf->dir, XenbusStateClosed);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reports the first bad response of a device; later ones are only ignored. */
+static void blkfront_bad(struct blkfront *bf, const char *what, unsigned long long v)
+{
+	if (bf->warned)
+		return;
+	bf->warned = true;
+	kprintf("blkfront: vbd%u: backend sent %s %llu; ignored\n", bf->index, what, v);
+}
+
+/* Takes every response the backend has published, copying each out of the ring before reading it. */
+static void blkfront_poll(struct blkfront *bf)
+{
+	for (;;) {
+		/* The backend writes rsp_prod at any time: read it once, before the responses it covers. */
+		RING_IDX prod = __atomic_load_n(&bf->ring.sring->rsp_prod, __ATOMIC_ACQUIRE);
+		RING_IDX cons = bf->ring.rsp_cons;
+		int more;
+
+		if (bf->broken)
+			return;
+		if (prod - cons > bf->pushed - cons) {
+			kprintf("blkfront: vbd%u: backend claims %u responses, more than requested; device stopped\n",
+				bf->index, prod - cons);
+			bf->broken = true;
+			return;
+		}
+		for (; cons != prod; cons++) {
+			blkif_response_t rsp;
+			RING_COPY_RESPONSE(&bf->ring, cons, &rsp);
+			struct blkfront_slot *s = rsp.id < BLKFRONT_SLOTS ? &bf->slot[rsp.id] : 0;
+			if (!s || !s->busy || s->done) {
+				blkfront_bad(bf, "a response for unused id", (unsigned long long)rsp.id);
+				continue;
+			}
+			if (rsp.operation != s->op) {
+				blkfront_bad(bf, "a response with the wrong operation", rsp.operation);
+				s->status = BLKIF_RSP_ERROR;
+			} else {
+				s->status = rsp.status;
+			}
+			s->done = true;
+		}
+		bf->ring.rsp_cons = cons;
+		RING_FINAL_CHECK_FOR_RESPONSES(&bf->ring, more);
+		if (!more)
+			return;
+	}
+}
+
+static void blkfront_event(evtchn_port_t port, void *arg)
+{
+	(void)port;
+	blkfront_poll(arg);
+}
+
+/* Turns a finished slot's answer into the caller's result, copying a read out; frees the slot. */
+static int blkfront_finish(struct blkfront *bf, unsigned int i)
+{
+	struct blkfront_slot *s = &bf->slot[i];
+	int rc = 0;
+
+	if (s->status == BLKIF_RSP_OKAY) {
+		if (s->op == BLKIF_OP_READ)
+			memcpy(s->dst, bf->pages + (size_t)i * BLKFRONT_SEGS * BLKFRONT_PAGE, s->len);
+	} else if (s->status == BLKIF_RSP_EOPNOTSUPP) {
+		rc = -XEN_EOPNOTSUPP;
+	} else {
+		/* BLKIF_RSP_ERROR and any value the protocol does not define. */
+		rc = -XEN_EIO;
+	}
+	s->busy = s->done = false;
+	return rc;
+}
+
+/*
+ * Waits until slot i (or, with i == BLKFRONT_SLOTS, any busy slot) has its answer; returns the
+ * slot answered, or BLKFRONT_SLOTS when the device broke or stopped answering.
+ */
+static unsigned int blkfront_wait(struct blkfront *bf, unsigned int i)
+{
+	uint64_t deadline = plat_time_ns() + BLKFRONT_IO_NS;
+
+	for (;;) {
+		blkfront_poll(bf);
+		if (bf->broken)
+			return BLKFRONT_SLOTS;
+		for (unsigned int j = 0; j < BLKFRONT_SLOTS; j++)
+			if ((i == BLKFRONT_SLOTS || i == j) && bf->slot[j].busy && bf->slot[j].done)
+				return j;
+		if (plat_time_ns() >= deadline) {
+			kprintf("blkfront: vbd%u: backend did not answer within 30 s; device stopped\n", bf->index);
+			bf->broken = true;
+			return BLKFRONT_SLOTS;
+		}
+		plat_block(deadline);
+	}
+}
+
+/* Publishes the request being built in slot i and tells the backend when it needs telling. */
+static void blkfront_push(struct blkfront *bf)
+{
+	int notify;
+
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&bf->ring, notify);
+	bf->pushed = bf->ring.req_prod_pvt;
+	if (notify)
+		evtchn_notify(bf->port);
+}
+
+/* A free slot, after waiting for (and finishing) one if all are busy; BLKFRONT_SLOTS if the device died. */
+static unsigned int blkfront_get_slot(struct blkfront *bf, int *rc)
+{
+	for (unsigned int i = 0; i < BLKFRONT_SLOTS; i++)
+		if (!bf->slot[i].busy)
+			return i;
+	unsigned int i = blkfront_wait(bf, BLKFRONT_SLOTS);
+	if (i == BLKFRONT_SLOTS)
+		return i;
+	int r = blkfront_finish(bf, i);
+	if (r != 0 && *rc == 0)
+		*rc = r;
+	return i;
+}
+
+/* Waits for every slot in flight; the first error wins. */
+static int blkfront_drain(struct blkfront *bf, int rc)
+{
+	for (unsigned int i = 0; i < BLKFRONT_SLOTS; i++) {
+		if (!bf->slot[i].busy)
+			continue;
+		if (blkfront_wait(bf, i) == BLKFRONT_SLOTS)
+			return -XEN_ENODEV;
+		int r = blkfront_finish(bf, i);
+		if (r != 0 && rc == 0)
+			rc = r;
+	}
+	return rc;
+}
+
+static int blkfront_rw(struct blkfront *bf, uint8_t op, uint64_t sector, uint8_t *buf, size_t nsectors)
+{
+	uint64_t unit = bf->info.sector_size / 512;
+	int rc = 0;
+
+	if (bf->broken)
+		return -XEN_ENODEV;
+	if (sector % unit != 0 || nsectors % unit != 0 || sector > bf->info.sectors ||
+	    nsectors > bf->info.sectors - sector)
+		return -XEN_EINVAL;
+	while (nsectors > 0 && rc == 0) {
+		unsigned int i = blkfront_get_slot(bf, &rc);
+		if (i == BLKFRONT_SLOTS)
+			return -XEN_ENODEV;
+		if (rc != 0)
+			break;
+		size_t n = nsectors < BLKFRONT_SEGS * 8u ? nsectors : BLKFRONT_SEGS * 8u;
+		size_t len = n * 512;
+		uint8_t *bounce = bf->pages + (size_t)i * BLKFRONT_SEGS * BLKFRONT_PAGE;
+		struct blkfront_slot *s = &bf->slot[i];
+		blkif_request_t *req = RING_GET_REQUEST(&bf->ring, bf->ring.req_prod_pvt);
+
+		if (op == BLKIF_OP_WRITE)
+			memcpy(bounce, buf, len);
+		memset(req, 0, sizeof(*req));
+		req->operation = op;
+		req->nr_segments = (uint8_t)((n + 7) / 8);
+		req->handle = (blkif_vdev_t)bf->index;
+		req->id = i;
+		req->sector_number = sector;
+		for (unsigned int g = 0; g < req->nr_segments; g++) {
+			size_t left = n - (size_t)g * 8;
+			req->seg[g].gref = bf->gref[i * BLKFRONT_SEGS + g];
+			req->seg[g].first_sect = 0;
+			req->seg[g].last_sect = (uint8_t)((left < 8 ? left : 8) - 1);
+		}
+		bf->ring.req_prod_pvt++;
+		*s = (struct blkfront_slot){.busy = true, .op = op, .dst = buf, .len = len};
+		blkfront_push(bf);
+		sector += n;
+		buf += len;
+		nsectors -= n;
+	}
+	return blkfront_drain(bf, rc);
+}
+
+int blkfront_read(struct blkfront *bf, uint64_t sector, void *buf, size_t nsectors)
+{
+	return blkfront_rw(bf, BLKIF_OP_READ, sector, buf, nsectors);
+}
+
+int blkfront_write(struct blkfront *bf, uint64_t sector, const void *buf, size_t nsectors)
+{
+	/* The buffer is only read: blkfront_rw copies out of buf for writes, never into it. */
+	return blkfront_rw(bf, BLKIF_OP_WRITE, sector, (uint8_t *)(uintptr_t)buf, nsectors);
+}
+
+int blkfront_flush(struct blkfront *bf)
+{
+	int rc = 0;
+
+	if (bf->broken)
+		return -XEN_ENODEV;
+	if (!bf->info.flush)
+		return -XEN_EOPNOTSUPP;
+	unsigned int i = blkfront_get_slot(bf, &rc);
+	if (i == BLKFRONT_SLOTS)
+		return -XEN_ENODEV;
+	blkif_request_t *req = RING_GET_REQUEST(&bf->ring, bf->ring.req_prod_pvt);
+	memset(req, 0, sizeof(*req));
+	req->operation = BLKIF_OP_FLUSH_DISKCACHE;
+	req->handle = (blkif_vdev_t)bf->index;
+	req->id = i;
+	bf->ring.req_prod_pvt++;
+	bf->slot[i] = (struct blkfront_slot){.busy = true, .op = BLKIF_OP_FLUSH_DISKCACHE};
+	blkfront_push(bf);
+	return blkfront_drain(bf, rc);
+}
+
+struct blkfront *blkfront_open(unsigned int index)
+{
+	struct blkfront *bf = heap_calloc(1, sizeof(*bf));
+	if (!bf) {
+		kprintf("blkfront: vbd%u: out of memory\n", index);
+		return 0;
+	}
+	bf->index = index;
+	bf->ring_ref = BLKFRONT_NO_REF;
+	for (unsigned int i = 0; i < BLKFRONT_SLOTS * BLKFRONT_SEGS; i++)
+		bf->gref[i] = BLKFRONT_NO_REF;
+	ksnprintf(bf->dir, sizeof(bf->dir), "device/vbd/%u", index);
+
+	int rc = blkfront_read_config(bf);
+	if (rc != 0)
+		goto fail;
+	XenbusState st = xenbus_read_state(bf->backend);
+	if (st != XenbusStateInitWait) {
+		kprintf("blkfront: vbd%u: backend %s is in state %d, not InitWait (2)\n", index, bf->backend,
+			(int)st);
+		goto fail;
+	}
+	if (blkfront_grant_all(bf) != 0)
+		goto fail;
+	rc = evtchn_alloc_unbound(MICA_DOMID_BACKEND, &bf->port);
+	if (rc != 0) {
+		bf->port = 0;
+		kprintf("blkfront: vbd%u: cannot allocate an event channel (error %d)\n", index, rc);
+		goto fail;
+	}
+	if (blkfront_connect(bf) != 0)
+		goto fail;
+	rc = evtchn_set_handler(bf->port, blkfront_event, bf);
+	if (rc != 0) {
+		kprintf("blkfront: vbd%u: cannot handle event channel %u (error %d)\n", index, bf->port, rc);
+		xenbus_switch_state(bf->dir, XenbusStateClosed);
+		goto fail;
+	}
+	return bf;
+fail:
+	blkfront_release(bf);
+	return 0;
+}
+
+void blkfront_get_info(const struct blkfront *bf, struct blkfront_info *info)
+{
+	*info = bf->info;
+}

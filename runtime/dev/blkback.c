@@ -1,0 +1,512 @@
+/*
+ * blkback: a guest disk served on a host file. The ring, requests, grants and xenstore keys are
+ * the guest's to scribble on concurrently, so each request is copied once and then validated,
+ * every data byte goes through the grant layer, and a refusal is answered and counted, never trusted.
+ */
+#include "dev/blkback.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "util/log.h"
+#include "xen/evtchn.h"
+#include "xen/gnttab.h"
+#include "xen/xenstore.h"
+
+/* xen/io/ring.h's barriers: the guest runs on another CPU while mica works on its ring. */
+#define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#include <xen/io/blkif.h>
+#include <xen/io/protocols.h>
+#include <xen/io/xenbus.h>
+#include <xen/io/xs_wire.h>
+
+#define BLKBACK_SECTOR 512u
+#define BLKBACK_SECTORS_PER_PAGE (MICA_PAGE_SIZE / BLKBACK_SECTOR)
+#define BLKBACK_VDEV_BASE 51712u /* xvda: major 202, minor 0; each disk 16 minors on */
+#define BLKBACK_LOGGED_HANDSHAKE (1u << BLKBACK_NR_REFUSALS)
+
+struct blkback {
+	struct guest *g;
+	unsigned int idx;
+	int fd;
+	bool ro;
+	uint64_t sectors;
+	char fe[48], be[48];        /* the frontend's and the backend's xenstore directories */
+	XenbusState be_state;
+	bool connected, stopped;
+	uint32_t logged;            /* refusal classes and handshake failures already logged */
+	struct gnttab_mapping map;
+	blkif_back_ring_t ring;
+	uint32_t port;
+	struct blkback_stats st;
+	uint8_t buf[BLKIF_MAX_SEGMENTS_PER_REQUEST * MICA_PAGE_SIZE];
+};
+
+/* The disks of the guest being run: struct guest has no slot for them. */
+static struct blkback *blkback_disks[RUN_MAX_DISKS];
+
+static void blkback_refuse(struct blkback *bb, enum blkback_refusal why, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void blkback_refuse(struct blkback *bb, enum blkback_refusal why, const char *fmt, ...)
+{
+	bb->st.refused[why]++;
+	if (bb->logged & (1u << why))
+		return;
+	bb->logged |= 1u << why;
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_error("disk%u: %s; refused (counted in --stats, not logged again)", bb->idx, msg);
+}
+
+static void blkback_notify(struct guest *g, uint32_t port);
+
+/* ---------------------------------------------------------------------------------- requests */
+
+static void blkback_respond(struct blkback *bb, uint64_t id, uint8_t op, int16_t status)
+{
+	/* Built whole in a zeroed local: the padding the guest reads holds nothing of mica's. */
+	blkif_response_t rsp;
+	memset(&rsp, 0, sizeof(rsp));
+	rsp.id = id;
+	rsp.operation = op;
+	rsp.status = status;
+	memcpy(RING_GET_RESPONSE(&bb->ring, bb->ring.rsp_prod_pvt), &rsp, sizeof(rsp));
+	bb->ring.rsp_prod_pvt++;
+}
+
+/* Validates a read's or write's private copy; its byte count, or 0 (refusal counted) to refuse it. */
+static uint32_t blkback_rw_valid(struct blkback *bb, const blkif_request_t *req, const char *what)
+{
+	if (req->nr_segments == 0 || req->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST) {
+		blkback_refuse(bb, BLKBACK_REFUSED_SEGMENTS, "%s of %u segments (1 to %u allowed)", what,
+			       req->nr_segments, BLKIF_MAX_SEGMENTS_PER_REQUEST);
+		return 0;
+	}
+	uint64_t total = 0;
+	for (unsigned int i = 0; i < req->nr_segments; i++) {
+		const struct blkif_request_segment *s = &req->seg[i];
+		if (s->first_sect > s->last_sect || s->last_sect >= BLKBACK_SECTORS_PER_PAGE) {
+			blkback_refuse(bb, BLKBACK_REFUSED_SECTOR, "%s segment of sectors %u..%u (0 <= first <= last <= 7)",
+				       what, s->first_sect, s->last_sect);
+			return 0;
+		}
+		total += (uint64_t)s->last_sect - s->first_sect + 1;
+	}
+	if (req->sector_number > bb->sectors || total > bb->sectors - req->sector_number) {
+		blkback_refuse(bb, BLKBACK_REFUSED_RANGE, "%s of %llu sectors at sector %llu beyond the disk's %llu",
+			       what, (unsigned long long)total, (unsigned long long)req->sector_number,
+			       (unsigned long long)bb->sectors);
+		return 0;
+	}
+	return (uint32_t)(total * BLKBACK_SECTOR);
+}
+
+static int16_t blkback_read(struct blkback *bb, const blkif_request_t *req)
+{
+	uint32_t len = blkback_rw_valid(bb, req, "read");
+	if (!len)
+		return BLKIF_RSP_ERROR;
+	if (pread(bb->fd, bb->buf, len, (off_t)(req->sector_number * BLKBACK_SECTOR)) != (ssize_t)len) {
+		bb->st.io_errors++;
+		return BLKIF_RSP_ERROR;
+	}
+	uint32_t at = 0;
+	for (unsigned int i = 0; i < req->nr_segments; i++) {
+		const struct blkif_request_segment *s = &req->seg[i];
+		uint32_t n = (uint32_t)(s->last_sect - s->first_sect + 1) * BLKBACK_SECTOR;
+		if (gnttab_copy_to_guest(bb->g, s->gref, s->first_sect * BLKBACK_SECTOR, bb->buf + at, n) != 0) {
+			blkback_refuse(bb, BLKBACK_REFUSED_GRANT, "read into grant reference %u, not writable by domain 0",
+				       s->gref);
+			return BLKIF_RSP_ERROR;
+		}
+		at += n;
+	}
+	bb->st.reads++;
+	bb->st.read_bytes += len;
+	return BLKIF_RSP_OKAY;
+}
+
+/* A write, or a flush carrying data: every segment is gathered before the file is touched. */
+static int16_t blkback_write(struct blkback *bb, const blkif_request_t *req, const char *what)
+{
+	if (bb->ro) {
+		/* An error, as Linux's blkback answers: the guest's write failed, it is not an unknown op. */
+		blkback_refuse(bb, BLKBACK_REFUSED_READONLY, "%s to a read-only disk", what);
+		return BLKIF_RSP_ERROR;
+	}
+	uint32_t len = blkback_rw_valid(bb, req, what);
+	if (!len)
+		return BLKIF_RSP_ERROR;
+	uint32_t at = 0;
+	for (unsigned int i = 0; i < req->nr_segments; i++) {
+		const struct blkif_request_segment *s = &req->seg[i];
+		uint32_t n = (uint32_t)(s->last_sect - s->first_sect + 1) * BLKBACK_SECTOR;
+		if (gnttab_copy_from_guest(bb->g, s->gref, s->first_sect * BLKBACK_SECTOR, bb->buf + at, n) != 0) {
+			blkback_refuse(bb, BLKBACK_REFUSED_GRANT, "%s from grant reference %u, not readable by domain 0",
+				       what, s->gref);
+			return BLKIF_RSP_ERROR;
+		}
+		at += n;
+	}
+	if (pwrite(bb->fd, bb->buf, len, (off_t)(req->sector_number * BLKBACK_SECTOR)) != (ssize_t)len) {
+		bb->st.io_errors++;
+		return BLKIF_RSP_ERROR;
+	}
+	bb->st.writes++;
+	bb->st.written_bytes += len;
+	return BLKIF_RSP_OKAY;
+}
+
+static int16_t blkback_flush(struct blkback *bb, const blkif_request_t *req)
+{
+	if (req->nr_segments) {
+		int16_t st = blkback_write(bb, req, "flush");
+		if (st != BLKIF_RSP_OKAY)
+			return st;
+	}
+	if (fdatasync(bb->fd) != 0) {
+		bb->st.io_errors++;
+		return BLKIF_RSP_ERROR;
+	}
+	bb->st.flushes++;
+	return BLKIF_RSP_OKAY;
+}
+
+static int16_t blkback_discard(struct blkback *bb, const blkif_request_t *req)
+{
+	blkif_request_discard_t d;
+	_Static_assert(sizeof(d) <= sizeof(*req), "a discard fits a request");
+	memcpy(&d, req, sizeof(d));
+	if (bb->ro) {
+		/* Not offered (no feature-discard on a read-only disk), so not supported. */
+		blkback_refuse(bb, BLKBACK_REFUSED_READONLY, "discard on a read-only disk");
+		return BLKIF_RSP_EOPNOTSUPP;
+	}
+	if (d.sector_number > bb->sectors || d.nr_sectors > bb->sectors - d.sector_number) {
+		blkback_refuse(bb, BLKBACK_REFUSED_RANGE, "discard of %llu sectors at sector %llu beyond the disk's %llu",
+			       (unsigned long long)d.nr_sectors, (unsigned long long)d.sector_number,
+			       (unsigned long long)bb->sectors);
+		return BLKIF_RSP_ERROR;
+	}
+	if (d.nr_sectors && fallocate(bb->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				      (off_t)(d.sector_number * BLKBACK_SECTOR),
+				      (off_t)(d.nr_sectors * BLKBACK_SECTOR)) != 0) {
+		bb->st.io_errors++;
+		return errno == EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP : BLKIF_RSP_ERROR;
+	}
+	bb->st.discards++;
+	return BLKIF_RSP_OKAY;
+}
+
+static void blkback_request(struct blkback *bb, const blkif_request_t *req)
+{
+	int16_t status;
+	switch (req->operation) {
+	case BLKIF_OP_READ:
+		status = blkback_read(bb, req);
+		break;
+	case BLKIF_OP_WRITE:
+		status = blkback_write(bb, req, "write");
+		break;
+	case BLKIF_OP_FLUSH_DISKCACHE:
+		status = blkback_flush(bb, req);
+		break;
+	case BLKIF_OP_DISCARD:
+		status = blkback_discard(bb, req);
+		break;
+	default:
+		blkback_refuse(bb, BLKBACK_REFUSED_OP, "operation %u (served: read, write, flush, discard)",
+			       req->operation);
+		status = BLKIF_RSP_EOPNOTSUPP;
+		break;
+	}
+	blkback_respond(bb, req->id, req->operation, status);
+}
+
+/* Serves the ring until the frontend has nothing more queued. */
+static void blkback_serve(struct blkback *bb)
+{
+	bool notify = false, more;
+	if (!bb->connected || bb->stopped)
+		return;
+	do {
+		RING_IDX prod = __atomic_load_n(&bb->ring.sring->req_prod, __ATOMIC_ACQUIRE);
+		if (RING_REQUEST_PROD_OVERFLOW(&bb->ring, prod)) {
+			/* Nothing on this ring can be trusted any more, but mica goes on. */
+			bb->stopped = true;
+			bb->st.refused[BLKBACK_REFUSED_RING]++;
+			if (!(bb->logged & (1u << BLKBACK_REFUSED_RING)))
+				log_error("disk%u: ring indices are corrupt (requests up to %u, %u answered, ring of %u); disk stopped",
+					  bb->idx, prod, bb->ring.rsp_prod_pvt, (unsigned int)RING_SIZE(&bb->ring));
+			bb->logged |= 1u << BLKBACK_REFUSED_RING;
+			break;
+		}
+		while (bb->ring.req_cons != prod) {
+			blkif_request_t req;
+			RING_COPY_REQUEST(&bb->ring, bb->ring.req_cons, &req);
+			bb->ring.req_cons++;
+			blkback_request(bb, &req);
+		}
+		bool n;
+		RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&bb->ring, n);
+		notify |= n;
+		RING_FINAL_CHECK_FOR_REQUESTS(&bb->ring, more);
+	} while (more);
+	if (notify)
+		evtchn_raise_bound(bb->g, bb->port, blkback_notify, bb);
+}
+
+static void blkback_notify(struct guest *g, uint32_t port)
+{
+	blkback_serve(g->ports[port].backend_arg);
+}
+
+/* -------------------------------------------------------------------------------- handshake */
+
+static int blkback_write_key(struct blkback *bb, const char *dir, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int blkback_write_key(struct blkback *bb, const char *dir, const char *key, const char *fmt, ...)
+{
+	char path[128], value[XENSTORE_PAYLOAD_MAX + 1];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
+	return xenstore_write(bb->g, path, value);
+}
+
+static void blkback_set_state(struct blkback *bb, XenbusState s)
+{
+	if (bb->be_state == s)
+		return;
+	bb->be_state = s;
+	blkback_write_key(bb, bb->be, "state", "%d", (int)s);
+}
+
+/* A decimal frontend key no larger than max: plain digits only, as the frontend is hostile. */
+static int blkback_read_uint(struct blkback *bb, const char *key, unsigned long max, unsigned long *v)
+{
+	char path[128], buf[16], *end;
+	snprintf(path, sizeof(path), "%s/%s", bb->fe, key);
+	if (xenstore_read(bb->g, path, buf, sizeof(buf)) <= 0 || buf[0] < '0' || buf[0] > '9')
+		return -1;
+	errno = 0;
+	*v = strtoul(buf, &end, 10);
+	return *end != '\0' || errno != 0 || *v > max ? -1 : 0;
+}
+
+static void blkback_disconnect(struct blkback *bb)
+{
+	evtchn_unbind_guest(bb->g, bb->port, blkback_notify, bb);
+	gnttab_unmap(&bb->map);
+	bb->port = 0;
+	bb->connected = bb->stopped = false;
+}
+
+/* The handshake failed: one line (per disk), the reason in the backend's error key, state Closing. */
+static void blkback_fail(struct blkback *bb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void blkback_fail(struct blkback *bb, const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	blkback_disconnect(bb);
+	if (!(bb->logged & BLKBACK_LOGGED_HANDSHAKE))
+		log_error("disk%u: %s; disk not connected", bb->idx, msg);
+	bb->logged |= BLKBACK_LOGGED_HANDSHAKE;
+	blkback_write_key(bb, bb->be, "error", "%s", msg);
+	blkback_set_state(bb, XenbusStateClosing);
+}
+
+static void blkback_connect(struct blkback *bb)
+{
+	char path[128], proto[32];
+	snprintf(path, sizeof(path), "%s/protocol", bb->fe);
+	int plen = xenstore_read(bb->g, path, proto, sizeof(proto));
+	if (plen >= 0 && strcmp(proto, XEN_IO_PROTO_ABI_X86_64) != 0) {
+		blkback_fail(bb, "the frontend asked for a protocol other than " XEN_IO_PROTO_ABI_X86_64);
+		return;
+	}
+	unsigned long ref, port;
+	if (blkback_read_uint(bb, "ring-ref", UINT32_MAX, &ref) != 0) {
+		blkback_fail(bb, "the frontend gave no valid ring-ref (one ring page only)");
+		return;
+	}
+	blkif_sring_t *sring = gnttab_map(bb->g, (grant_ref_t)ref, true, &bb->map);
+	if (!sring) {
+		blkback_fail(bb, "ring-ref %lu is not a page granted read-write to domain 0", ref);
+		return;
+	}
+	if (blkback_read_uint(bb, "event-channel", GUEST_MAX_PORTS - 1, &port) != 0 ||
+	    evtchn_bind_guest_unbound(bb->g, (uint32_t)port, blkback_notify, bb) != 0) {
+		blkback_fail(bb, "event-channel is not a port the guest allocated unbound for domain 0");
+		return;
+	}
+	bb->port = (uint32_t)port;
+	BACK_RING_INIT(&bb->ring, sring, MICA_PAGE_SIZE);
+	bb->connected = true;
+	blkback_set_state(bb, XenbusStateConnected);
+	blkback_serve(bb);
+}
+
+/* The frontend's state node changed (a change hook, once the guest's request is complete). */
+static void blkback_frontend_changed(struct guest *g, const char *path, void *arg)
+{
+	struct blkback *bb = arg;
+	char buf[8];
+	if (xenstore_read(g, path, buf, sizeof(buf)) != 1)
+		return;
+	switch (buf[0] - '0') {
+	case XenbusStateInitialised:
+	case XenbusStateConnected:
+		if (!bb->connected && !(bb->logged & BLKBACK_LOGGED_HANDSHAKE))
+			blkback_connect(bb);
+		break;
+	case XenbusStateClosing:
+	case XenbusStateClosed:
+		blkback_disconnect(bb);
+		blkback_set_state(bb, XenbusStateClosed);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------------------------- lifetime */
+
+/* The keys of docs/abi.md §13, written before the guest runs: it finds them on its first read. */
+static int blkback_publish(struct blkback *bb, const struct run_disk *disk)
+{
+	char vdev[12], fe_id[8], be_id[8], sectors[24], state[64];
+	snprintf(vdev, sizeof(vdev), "%u", BLKBACK_VDEV_BASE + 16 * bb->idx);
+	snprintf(fe_id, sizeof(fe_id), "%u", MICA_DOMID_GUEST);
+	snprintf(be_id, sizeof(be_id), "%u", MICA_DOMID_BACKEND);
+	snprintf(sectors, sizeof(sectors), "%llu", (unsigned long long)bb->sectors);
+	/* Empty values (discard on a read-only disk, info on a writable one) are not written. State last. */
+	const char *const keys[][3] = {
+		{bb->fe, "backend", bb->be},
+		{bb->fe, "backend-id", be_id},
+		{bb->fe, "virtual-device", vdev},
+		{bb->fe, "device-type", "disk"},
+		{bb->fe, "name", disk->name},
+		{bb->fe, "state", "1"},
+		{bb->be, "frontend", bb->fe},
+		{bb->be, "frontend-id", fe_id},
+		{bb->be, "mode", disk->ro ? "r" : "w"},
+		{bb->be, "feature-flush-cache", "1"},
+		{bb->be, "feature-discard", disk->ro ? "" : "1"},
+		{bb->be, "discard-granularity", "4096"},
+		{bb->be, "sector-size", "512"},
+		{bb->be, "physical-sector-size", "512"},
+		{bb->be, "sectors", sectors},
+		{bb->be, "info", disk->ro ? "4" : ""},
+		{bb->be, "state", "2"},
+	};
+	_Static_assert(XenbusStateInitialising == 1 && XenbusStateInitWait == 2, "the states written above");
+	_Static_assert(VDISK_READONLY == 4, "the info written above");
+	int rc = 0;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keys[i][2][0])
+			rc |= blkback_write_key(bb, keys[i][0], keys[i][1], "%s", keys[i][2]);
+	bb->be_state = XenbusStateInitWait;
+	snprintf(state, sizeof(state), "%s/state", bb->fe);
+	return rc | xenstore_on_change(bb->g, state, blkback_frontend_changed, bb);
+}
+
+struct blkback *blkback_create(struct guest *g, unsigned int idx, const struct run_disk *disk)
+{
+	unsigned int slot = 0;
+	while (slot < RUN_MAX_DISKS && blkback_disks[slot])
+		slot++;
+	if (slot == RUN_MAX_DISKS || idx >= RUN_MAX_DISKS) {
+		log_error("disk%u: no room for another disk", idx);
+		return NULL;
+	}
+	struct blkback *bb = calloc(1, sizeof(*bb));
+	if (!bb) {
+		log_error("disk%u: out of memory", idx);
+		return NULL;
+	}
+	bb->g = g;
+	bb->idx = idx;
+	bb->fd = disk->fd;
+	bb->ro = disk->ro;
+	bb->sectors = disk->size / BLKBACK_SECTOR;
+	snprintf(bb->fe, sizeof(bb->fe), "/local/domain/%u/device/vbd/%u", MICA_DOMID_GUEST, idx);
+	snprintf(bb->be, sizeof(bb->be), "/local/domain/%u/backend/vbd/%u/%u", MICA_DOMID_BACKEND,
+		 MICA_DOMID_GUEST, idx);
+	blkback_disks[slot] = bb;
+	if (blkback_publish(bb, disk) != 0) {
+		log_error("disk%u: cannot publish its xenstore keys", idx);
+		return NULL; /* kept: blkback_stop frees it */
+	}
+	return bb;
+}
+
+int blkback_start(struct guest *g, const struct run_config *cfg)
+{
+	for (int i = 0; i < cfg->ndisks; i++)
+		if (!blkback_create(g, (unsigned int)i, &cfg->disks[i]))
+			return -1;
+	return 0;
+}
+
+void blkback_destroy(struct blkback *bb)
+{
+	for (unsigned int i = 0; i < RUN_MAX_DISKS; i++)
+		if (blkback_disks[i] == bb)
+			blkback_disks[i] = NULL;
+	blkback_disconnect(bb);
+	free(bb);
+}
+
+void blkback_get_stats(const struct blkback *bb, struct blkback_stats *st)
+{
+	*st = bb->st;
+	st->connected = bb->connected;
+	st->stopped = bb->stopped;
+}
+
+static void blkback_print_stats(const struct blkback *bb)
+{
+	static const char *const names[BLKBACK_NR_REFUSALS] = {"op",    "segments", "sector", "range",
+								 "grant", "readonly", "ring"};
+	const struct blkback_stats *s = &bb->st;
+	char refused[256] = "none";
+	size_t at = 0;
+	for (int i = 0; i < BLKBACK_NR_REFUSALS; i++)
+		if (s->refused[i] && at < sizeof(refused))
+			at += (size_t)snprintf(refused + at, sizeof(refused) - at, "%s%s %llu", at ? ", " : "", names[i],
+					       (unsigned long long)s->refused[i]);
+	fprintf(stderr,
+		"stats: disk%u: %llu reads (%llu bytes), %llu writes (%llu bytes), %llu flushes, %llu discards, "
+		"%llu I/O errors; refused: %s\n",
+		bb->idx, (unsigned long long)s->reads, (unsigned long long)s->read_bytes,
+		(unsigned long long)s->writes, (unsigned long long)s->written_bytes, (unsigned long long)s->flushes,
+		(unsigned long long)s->discards, (unsigned long long)s->io_errors, refused);
+}
+
+void blkback_stop(struct guest *g, bool stats)
+{
+	for (unsigned int i = 0; i < RUN_MAX_DISKS; i++) {
+		struct blkback *bb = blkback_disks[i];
+		if (!bb || bb->g != g)
+			continue;
+		if (stats)
+			blkback_print_stats(bb);
+		blkback_destroy(bb);
+	}
+}

@@ -1,0 +1,534 @@
+/* unit-sources: runtime/dev/blkback.c runtime/vm/guest.c runtime/xen/evtchn.c runtime/xen/xenstore.c runtime/xen/xenstore_tree.c runtime/xen/gnttab.c runtime/xen/hvm.c runtime/xen/console.c runtime/xen/hypercall.c runtime/xen/pvclock.c runtime/util/log.c */
+/* unit-cflags: -D__XEN_INTERFACE_VERSION__=0x00040e00 */
+/*
+ * Unit tests of blkback: a fake guest (RAM, a grant table, event channels, the xenstore daemon)
+ * drives it as a frontend would, and a memfd stands in for the disk file.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <xen/event_channel.h>
+#include "dev/blkback.h"
+#include "vm/guest.h"
+#include "xen/evtchn.h"
+#include "xen/gnttab.h"
+#include "xen/xenstore.h"
+#define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#include <xen/io/blkif.h>
+#include "unit.h"
+
+#define RAM (1024 * 1024)
+#define PAGE 4096
+#define DISK_SIZE (64 * 1024) /* 128 sectors */
+#define ARG_GADDR (MICA_RAM_BASE + 0x1000)
+#define TABLE_GADDR (MICA_RAM_BASE + 0x2000)
+#define RING_GADDR(d) (MICA_RAM_BASE + 0x10000 + (uint64_t)(d) * PAGE)
+#define BUF_GADDR(i) (MICA_RAM_BASE + 0x20000 + (uint64_t)(i) * PAGE)
+#define REF_RING(d) (1 + (d))
+#define REF_BUF(i) (100 + (i)) /* buffers 0..15 */
+#define FE "/local/domain/1/device/vbd/"
+#define BE "/local/domain/0/backend/vbd/1/"
+
+static struct guest g;
+static uint8_t *ram;
+static shared_info_t shared;
+static uint8_t store_page[PAGE];
+
+/* One disk as its frontend sees it. */
+struct fe {
+	struct blkback *bb;
+	int fd;
+	blkif_front_ring_t ring;
+	uint32_t port;
+};
+static struct fe disk[2];
+
+static void *gp(uint64_t gaddr)
+{
+	return guest_ptr(&g, gaddr, PAGE);
+}
+
+static void grant(grant_ref_t ref, uint64_t gaddr, uint16_t flags)
+{
+	grant_entry_v1_t *e = guest_ptr(&g, TABLE_GADDR + ref * sizeof(*e), sizeof(*e));
+	e->frame = (uint32_t)(gaddr >> MICA_PAGE_SHIFT);
+	e->domid = MICA_DOMID_BACKEND;
+	__atomic_store_n(&e->flags, flags, __ATOMIC_RELEASE);
+}
+
+static uint16_t grant_flags(grant_ref_t ref)
+{
+	grant_entry_v1_t *e = guest_ptr(&g, TABLE_GADDR + ref * sizeof(*e), sizeof(*e));
+	return e->flags;
+}
+
+static uint32_t alloc_unbound(void)
+{
+	evtchn_alloc_unbound_t op = {.dom = DOMID_SELF, .remote_dom = MICA_DOMID_BACKEND};
+	memcpy(gp(ARG_GADDR), &op, sizeof(op));
+	if (evtchn_op(&g, EVTCHNOP_alloc_unbound, ARG_GADDR) != 0)
+		abort();
+	memcpy(&op, gp(ARG_GADDR), sizeof(op));
+	return op.port;
+}
+
+static void notify(uint32_t port)
+{
+	evtchn_send_t op = {.port = port};
+	memcpy(gp(ARG_GADDR), &op, sizeof(op));
+	evtchn_op(&g, EVTCHNOP_send, ARG_GADDR);
+}
+
+static void fe_write(unsigned int n, const char *key, const char *value)
+{
+	char path[128];
+	snprintf(path, sizeof(path), FE "%u/%s", n, key);
+	xenstore_write(&g, path, value);
+}
+
+static const char *store_read(const char *path)
+{
+	static char buf[128];
+	return xenstore_read(&g, path, buf, sizeof(buf)) >= 0 ? buf : "(none)";
+}
+
+static struct blkback_stats stats(unsigned int n)
+{
+	struct blkback_stats st;
+	blkback_get_stats(disk[n].bb, &st);
+	return st;
+}
+
+/* A disk created as `mica run --disk` does, its ring granted and initialised, not yet connected. */
+static void add_disk(unsigned int n, bool ro)
+{
+	struct fe *f = &disk[n];
+	f->fd = memfd_create("disk", MFD_CLOEXEC);
+	if (f->fd < 0 || ftruncate(f->fd, DISK_SIZE) != 0)
+		abort();
+	struct run_disk cfg = {.path = "disk.img", .ro = ro, .fd = f->fd, .size = DISK_SIZE};
+	snprintf(cfg.name, sizeof(cfg.name), n ? "second" : "disk0");
+	f->bb = blkback_create(&g, n, &cfg);
+	if (!f->bb)
+		abort();
+	blkif_sring_t *s = gp(RING_GADDR(n));
+	SHARED_RING_INIT(s);
+	FRONT_RING_INIT(&f->ring, s, PAGE);
+	grant(REF_RING(n), RING_GADDR(n), GTF_permit_access);
+	f->port = alloc_unbound();
+}
+
+/* The frontend's half of the handshake: its keys, then Initialised. */
+static void connect_disk(unsigned int n)
+{
+	char v[16];
+	snprintf(v, sizeof(v), "%d", REF_RING(n));
+	fe_write(n, "ring-ref", v);
+	snprintf(v, sizeof(v), "%u", disk[n].port);
+	fe_write(n, "event-channel", v);
+	fe_write(n, "protocol", "x86_64-abi");
+	fe_write(n, "state", "3");
+}
+
+/* A guest with its grant table and store, and no disk yet. */
+static void fresh_bare(void)
+{
+	blkback_stop(&g, false);
+	xenstore_destroy(&g);
+	for (int i = 0; i < 2; i++) {
+		if (disk[i].bb)
+			close(disk[i].fd);
+		memset(&disk[i], 0, sizeof(disk[i]));
+	}
+	memset(&g, 0, sizeof(g));
+	memset(ram, 0, RAM);
+	memset(&shared, 0, sizeof(shared));
+	memset(store_page, 0, sizeof(store_page));
+	g.ram = ram;
+	g.ram_size = RAM;
+	g.shared = &shared;
+	g.store = (struct xenstore_domain_interface *)store_page;
+	memset(shared.evtchn_mask, 0xff, sizeof(shared.evtchn_mask));
+	if (gnttab_place_frame(&g, 0, TABLE_GADDR >> MICA_PAGE_SHIFT) != 0 || xenstore_setup(&g) != 0)
+		abort();
+}
+
+/* The same with disk 0 (read-write) connected. */
+static void fresh(void)
+{
+	fresh_bare();
+	add_disk(0, false);
+	connect_disk(0);
+}
+
+/* Fills buffer page i with a pattern seeded by seed and grants it with flags. */
+static uint8_t *buf(unsigned int i, uint8_t seed, uint16_t flags)
+{
+	uint8_t *p = gp(BUF_GADDR(i));
+	for (int j = 0; j < PAGE; j++)
+		p[j] = (uint8_t)(seed + j * 7);
+	grant(REF_BUF(i), BUF_GADDR(i), flags);
+	return p;
+}
+
+static void put(unsigned int n, blkif_request_t r)
+{
+	memcpy(RING_GET_REQUEST(&disk[n].ring, disk[n].ring.req_prod_pvt), &r, sizeof(r));
+	disk[n].ring.req_prod_pvt++;
+}
+
+static void push(unsigned int n)
+{
+	RING_PUSH_REQUESTS(&disk[n].ring);
+	notify(disk[n].port);
+}
+
+/* The next response; status 99 when there is none. */
+static blkif_response_t rsp(unsigned int n)
+{
+	blkif_front_ring_t *r = &disk[n].ring;
+	if (r->rsp_cons == r->sring->rsp_prod)
+		return (blkif_response_t){.id = 0, .status = 99};
+	return *RING_GET_RESPONSE(r, r->rsp_cons++);
+}
+
+/* One request pushed and its one response's status (99: none, 98: more than one). */
+static int req1(unsigned int n, blkif_request_t r)
+{
+	put(n, r);
+	push(n);
+	blkif_response_t a = rsp(n);
+	if (a.status != 99 && a.id != r.id)
+		return 97;
+	return rsp(n).status != 99 ? 98 : a.status;
+}
+
+static blkif_request_t rw(uint8_t op, uint64_t id, uint64_t sector, unsigned int nseg)
+{
+	blkif_request_t r = {.operation = op, .nr_segments = (uint8_t)nseg, .id = id, .sector_number = sector};
+	for (unsigned int i = 0; i < nseg && i < BLKIF_MAX_SEGMENTS_PER_REQUEST; i++)
+		r.seg[i] = (struct blkif_request_segment){.gref = REF_BUF(i), .first_sect = 0, .last_sect = 7};
+	return r;
+}
+
+static void test_keys(void)
+{
+	fresh_bare();
+	add_disk(0, false);
+	add_disk(1, true);
+	unit_check(strcmp(store_read(FE "0/backend"), BE "0") == 0 && strcmp(store_read(FE "0/backend-id"), "0") == 0 &&
+			   strcmp(store_read(FE "0/virtual-device"), "51712") == 0 &&
+			   strcmp(store_read(FE "1/virtual-device"), "51728") == 0 &&
+			   strcmp(store_read(FE "0/device-type"), "disk") == 0 &&
+			   strcmp(store_read(FE "1/name"), "second") == 0 && strcmp(store_read(FE "0/state"), "1") == 0,
+		   "frontend keys: backend, backend-id, virtual-device, device-type, name, state 1", "vdev %s name %s",
+		   store_read(FE "1/virtual-device"), store_read(FE "1/name"));
+	unit_check(strcmp(store_read(BE "0/state"), "2") == 0 && strcmp(store_read(BE "0/mode"), "w") == 0 &&
+			   strcmp(store_read(BE "0/sectors"), "128") == 0 &&
+			   strcmp(store_read(BE "0/sector-size"), "512") == 0 &&
+			   strcmp(store_read(BE "0/physical-sector-size"), "512") == 0 &&
+			   strcmp(store_read(BE "0/feature-flush-cache"), "1") == 0 &&
+			   strcmp(store_read(BE "0/feature-discard"), "1") == 0 &&
+			   strcmp(store_read(BE "0/discard-granularity"), "4096") == 0 &&
+			   strcmp(store_read(BE "0/info"), "(none)") == 0 && strcmp(store_read(BE "0/frontend"), FE "0") == 0 &&
+			   strcmp(store_read(BE "0/frontend-id"), "1") == 0,
+		   "backend keys: mode w, sectors, sector sizes, features, frontend, state 2", "state %s sectors %s",
+		   store_read(BE "0/state"), store_read(BE "0/sectors"));
+	unit_check(strcmp(store_read(BE "1/mode"), "r") == 0 && strcmp(store_read(BE "1/info"), "4") == 0 &&
+			   strcmp(store_read(BE "1/feature-discard"), "(none)") == 0,
+		   "a read-only disk: mode r, info VDISK_READONLY, no feature-discard", "mode %s info %s",
+		   store_read(BE "1/mode"), store_read(BE "1/info"));
+	connect_disk(0);
+	unit_check(strcmp(store_read(BE "0/state"), "4") == 0 && stats(0).connected,
+		   "the frontend's state 3 connects it at once: backend state 4", "state %s", store_read(BE "0/state"));
+	unit_check((grant_flags(REF_RING(0)) & (GTF_reading | GTF_writing)) == (GTF_reading | GTF_writing),
+		   "the ring page stays mapped while connected", "flags %#x", grant_flags(REF_RING(0)));
+	fe_write(0, "state", "6");
+	unit_check(strcmp(store_read(BE "0/state"), "6") == 0 && !stats(0).connected &&
+			   (grant_flags(REF_RING(0)) & (GTF_reading | GTF_writing)) == 0,
+		   "the frontend closing releases the ring: backend state 6", "state %s", store_read(BE "0/state"));
+	blkback_stop(&g, false);
+	unit_check(g.ports[disk[0].port].state == EVS_UNBOUND, "teardown releases the port", NULL);
+	close(disk[0].fd);
+	close(disk[1].fd);
+	memset(disk, 0, sizeof(disk));
+}
+
+static void test_handshake_errors(void)
+{
+	fresh_bare();
+	add_disk(0, false);
+	char v[16];
+	snprintf(v, sizeof(v), "%u", disk[0].port);
+	fe_write(0, "ring-ref", "5"); /* never granted */
+	fe_write(0, "event-channel", v);
+	fe_write(0, "state", "3");
+	unit_check(strcmp(store_read(BE "0/state"), "5") == 0 && !stats(0).connected &&
+			   strstr(store_read(BE "0/error"), "ring-ref 5") != NULL,
+		   "an ungranted ring-ref: Closing, with the reason in error", "state %s error %s",
+		   store_read(BE "0/state"), store_read(BE "0/error"));
+	fresh_bare();
+	add_disk(0, false);
+	connect_disk(0);
+	fe_write(0, "protocol", "x86_32-abi");
+	unit_check(stats(0).connected, "a connected disk ignores later protocol keys", NULL);
+	fresh_bare();
+	add_disk(0, false);
+	snprintf(v, sizeof(v), "%d", REF_RING(0));
+	fe_write(0, "ring-ref", v);
+	fe_write(0, "event-channel", "99999");
+	fe_write(0, "state", "3");
+	unit_check(!stats(0).connected && strcmp(store_read(BE "0/state"), "5") == 0 &&
+			   (grant_flags(REF_RING(0)) & (GTF_reading | GTF_writing)) == 0,
+		   "a bad event-channel: Closing, the ring unmapped", NULL);
+	fresh_bare();
+	add_disk(0, false);
+	snprintf(v, sizeof(v), "%u", disk[0].port);
+	fe_write(0, "ring-ref", "1");
+	fe_write(0, "event-channel", v);
+	fe_write(0, "protocol", "x86_32-abi");
+	fe_write(0, "state", "3");
+	unit_check(!stats(0).connected && strstr(store_read(BE "0/error"), "protocol") != NULL,
+		   "a protocol other than x86_64-abi is refused", "error %s", store_read(BE "0/error"));
+}
+
+static void test_good(void)
+{
+	fresh();
+	uint8_t want[3 * PAGE], got[3 * PAGE];
+	for (int i = 0; i < 3; i++)
+		memcpy(want + i * PAGE, buf((unsigned int)i, (uint8_t)(i * 31 + 1), GTF_permit_access | GTF_readonly), PAGE);
+	unit_check(req1(0, rw(BLKIF_OP_WRITE, 7, 8, 3)) == BLKIF_RSP_OKAY && pread(disk[0].fd, got, sizeof(got), 8 * 512) ==
+			   (ssize_t)sizeof(got) && memcmp(got, want, sizeof(got)) == 0,
+		   "a 3-segment write from read-only grants lands on the file", NULL);
+	for (int i = 0; i < 3; i++)
+		buf((unsigned int)i, 0, GTF_permit_access);
+	unit_check(req1(0, rw(BLKIF_OP_READ, 8, 8, 3)) == BLKIF_RSP_OKAY &&
+			   memcmp(gp(BUF_GADDR(0)), want, PAGE) == 0 && memcmp(gp(BUF_GADDR(2)), want + 2 * PAGE, PAGE) == 0,
+		   "a 3-segment read brings it back into the guest's pages", NULL);
+	/* Partial segments: sectors 2..3 of page 0 and 0..0 of page 1, 3 sectors from disk sector 100. */
+	uint8_t *p0 = buf(0, 0x55, GTF_permit_access), *p1 = buf(1, 0x66, GTF_permit_access);
+	blkif_request_t w = rw(BLKIF_OP_WRITE, 9, 100, 2);
+	w.seg[0].first_sect = 2;
+	w.seg[0].last_sect = 3;
+	w.seg[1].first_sect = w.seg[1].last_sect = 0;
+	memcpy(want, p0 + 1024, 1024);
+	memcpy(want + 1024, p1, 512);
+	unit_check(req1(0, w) == BLKIF_RSP_OKAY && pread(disk[0].fd, got, 1536, 100 * 512) == 1536 &&
+			   memcmp(got, want, 1536) == 0,
+		   "partial segments write their sectors only, in order", NULL);
+	memset(p0, 0, PAGE);
+	memset(p1, 0, PAGE);
+	w.operation = BLKIF_OP_READ;
+	unit_check(req1(0, w) == BLKIF_RSP_OKAY && memcmp(p0 + 1024, want, 1024) == 0 &&
+			   memcmp(p1, want + 1024, 512) == 0 && p0[0] == 0 && p0[2048] == 0 && p1[512] == 0,
+		   "partial segments read into their sectors only", NULL);
+	unit_check(req1(0, rw(BLKIF_OP_READ, 10, 127, 0)) == BLKIF_RSP_ERROR,
+		   "a read of 0 segments is refused", NULL);
+	blkif_request_t last = rw(BLKIF_OP_WRITE, 11, 127, 1);
+	last.seg[0].first_sect = last.seg[0].last_sect = 7;
+	unit_check(req1(0, last) == BLKIF_RSP_OKAY, "the last sector of the disk can be written", NULL);
+	unit_check(req1(0, rw(BLKIF_OP_FLUSH_DISKCACHE, 12, 0, 0)) == BLKIF_RSP_OKAY && stats(0).flushes == 1,
+		   "a flush of 0 segments succeeds", NULL);
+	buf(0, 0x77, GTF_permit_access | GTF_readonly);
+	unit_check(req1(0, rw(BLKIF_OP_FLUSH_DISKCACHE, 13, 16, 1)) == BLKIF_RSP_OKAY &&
+			   pread(disk[0].fd, got, PAGE, 16 * 512) == PAGE && memcmp(got, gp(BUF_GADDR(0)), PAGE) == 0,
+		   "a flush carrying data writes it first", NULL);
+	blkif_request_discard_t d = {.operation = BLKIF_OP_DISCARD, .id = 14, .sector_number = 8, .nr_sectors = 8};
+	blkif_request_t dr;
+	memset(&dr, 0, sizeof(dr));
+	memcpy(&dr, &d, sizeof(d));
+	memset(want, 0, PAGE);
+	unit_check(req1(0, dr) == BLKIF_RSP_OKAY && pread(disk[0].fd, got, PAGE, 8 * 512) == PAGE &&
+			   memcmp(got, want, PAGE) == 0 && pread(disk[0].fd, got, 512, 16 * 512) == 512 && got[0] == 0x77,
+		   "a discard punches a hole in its sectors only", NULL);
+	struct blkback_stats st = stats(0);
+	unit_check(st.reads == 2 && st.writes == 4 && st.discards == 1 && st.io_errors == 0 &&
+			   st.refused[BLKBACK_REFUSED_SEGMENTS] == 1,
+		   "counters: reads, writes, discards", "%llu reads %llu writes", (unsigned long long)st.reads,
+		   (unsigned long long)st.writes);
+	/* The response's padding: fill the ring's response area, then check what mica wrote. */
+	memset(RING_GET_RESPONSE(&disk[0].ring, disk[0].ring.rsp_cons), 0xa5, sizeof(blkif_response_t));
+	put(0, rw(BLKIF_OP_FLUSH_DISKCACHE, 15, 0, 0));
+	push(0);
+	const uint8_t *raw = (const uint8_t *)RING_GET_RESPONSE(&disk[0].ring, disk[0].ring.rsp_cons);
+	blkif_response_t r = rsp(0);
+	blkif_response_t z;
+	memset(&z, 0, sizeof(z));
+	z.id = 15;
+	z.operation = BLKIF_OP_FLUSH_DISKCACHE;
+	unit_check(r.status == 0 && memcmp(raw, &z, sizeof(z)) == 0, "response padding is zeroed", NULL);
+}
+
+static void test_refused(void)
+{
+	fresh();
+	buf(0, 1, GTF_permit_access);
+	buf(1, 2, GTF_permit_access | GTF_readonly);
+	blkif_request_t r = rw(BLKIF_OP_WRITE, 1, 0, 12);
+	unit_check(req1(0, r) == BLKIF_RSP_ERROR && stats(0).refused[BLKBACK_REFUSED_SEGMENTS] == 1,
+		   "12 segments: error, counted", NULL);
+	r = rw(BLKIF_OP_WRITE, 2, 0, 1);
+	r.seg[0].first_sect = 4;
+	r.seg[0].last_sect = 3;
+	unit_check(req1(0, r) == BLKIF_RSP_ERROR, "first_sect above last_sect: error", NULL);
+	r.seg[0].first_sect = 0;
+	r.seg[0].last_sect = 8;
+	unit_check(req1(0, r) == BLKIF_RSP_ERROR && stats(0).refused[BLKBACK_REFUSED_SECTOR] == 2,
+		   "last_sect 8: error, counted", NULL);
+	unit_check(req1(0, rw(BLKIF_OP_READ, 3, 121, 1)) == BLKIF_RSP_ERROR &&
+			   req1(0, rw(BLKIF_OP_READ, 4, UINT64_MAX - 3, 1)) == BLKIF_RSP_ERROR &&
+			   stats(0).refused[BLKBACK_REFUSED_RANGE] == 2,
+		   "sectors beyond the disk (and a wrapping sector number): error, counted", NULL);
+	r = rw(BLKIF_OP_READ, 5, 0, 2); /* page 1 is granted read-only: mica may not write it */
+	unit_check(req1(0, r) == BLKIF_RSP_ERROR && stats(0).refused[BLKBACK_REFUSED_GRANT] == 1,
+		   "a read into a read-only grant: error, counted", NULL);
+	r = rw(BLKIF_OP_WRITE, 6, 0, 1);
+	r.seg[0].gref = 5000;
+	unit_check(req1(0, r) == BLKIF_RSP_ERROR && stats(0).refused[BLKBACK_REFUSED_GRANT] == 2,
+		   "a write from a bad gref: error, and the file is untouched", NULL);
+	unit_check(req1(0, rw(BLKIF_OP_INDIRECT, 7, 0, 1)) == BLKIF_RSP_EOPNOTSUPP &&
+			   req1(0, rw(BLKIF_OP_WRITE_BARRIER, 8, 0, 1)) == BLKIF_RSP_EOPNOTSUPP &&
+			   req1(0, rw(200, 9, 0, 1)) == BLKIF_RSP_EOPNOTSUPP && stats(0).refused[BLKBACK_REFUSED_OP] == 3,
+		   "indirect, barrier and unknown operations: EOPNOTSUPP, counted", NULL);
+	blkif_request_discard_t d = {.operation = BLKIF_OP_DISCARD, .id = 10, .sector_number = 120, .nr_sectors = 9};
+	blkif_request_t dr;
+	memset(&dr, 0, sizeof(dr));
+	memcpy(&dr, &d, sizeof(d));
+	unit_check(req1(0, dr) == BLKIF_RSP_ERROR && stats(0).refused[BLKBACK_REFUSED_RANGE] == 3,
+		   "a discard beyond the disk: error", NULL);
+	unit_check(req1(0, rw(BLKIF_OP_READ, 11, 0, 1)) == BLKIF_RSP_OKAY, "the disk keeps serving after refusals", NULL);
+	uint8_t z[512], got[512];
+	memset(z, 0, sizeof(z));
+	unit_check(pread(disk[0].fd, got, 512, 0) == 512 && memcmp(got, z, 512) == 0,
+		   "no refused write reached the file", NULL);
+}
+
+/* Requests the ring delivers together are each answered, in order. */
+static void test_batch(void)
+{
+	fresh();
+	buf(0, 3, GTF_permit_access);
+	for (uint64_t id = 1; id <= 32; id++)
+		put(0, rw(id % 2 ? BLKIF_OP_WRITE : BLKIF_OP_READ, id, id, 1));
+	push(0);
+	int good = 0;
+	for (uint64_t id = 1; id <= 32; id++) {
+		blkif_response_t r = rsp(0);
+		good += r.id == id && r.status == BLKIF_RSP_OKAY && r.operation == (id % 2 ? BLKIF_OP_WRITE : BLKIF_OP_READ);
+	}
+	unit_check(good == 32 && rsp(0).status == 99, "a full ring of 32 requests: 32 responses, in order", "%d good",
+		   good);
+}
+
+static void test_readonly(void)
+{
+	fresh_bare();
+	add_disk(0, true);
+	connect_disk(0);
+	if (pwrite(disk[0].fd, "abc", 3, 0) != 3)
+		abort();
+	buf(0, 1, GTF_permit_access);
+	blkif_request_discard_t d = {.operation = BLKIF_OP_DISCARD, .id = 3, .sector_number = 0, .nr_sectors = 8};
+	blkif_request_t dr;
+	memset(&dr, 0, sizeof(dr));
+	memcpy(&dr, &d, sizeof(d));
+	unit_check(req1(0, rw(BLKIF_OP_WRITE, 1, 0, 1)) == BLKIF_RSP_ERROR &&
+			   req1(0, rw(BLKIF_OP_FLUSH_DISKCACHE, 2, 0, 1)) == BLKIF_RSP_ERROR &&
+			   req1(0, dr) == BLKIF_RSP_EOPNOTSUPP && stats(0).refused[BLKBACK_REFUSED_READONLY] == 3,
+		   "writes and data flushes to a read-only disk: error; discards: EOPNOTSUPP; counted", NULL);
+	uint8_t *p = gp(BUF_GADDR(0));
+	unit_check(req1(0, rw(BLKIF_OP_READ, 4, 0, 1)) == BLKIF_RSP_OKAY && memcmp(p, "abc", 3) == 0 &&
+			   req1(0, rw(BLKIF_OP_FLUSH_DISKCACHE, 5, 0, 0)) == BLKIF_RSP_OKAY,
+		   "a read-only disk reads and flushes", NULL);
+}
+
+/* Runs fn with stderr captured; returns the lines it logged and the last in line. */
+static int logged(void (*fn)(void), char *line, size_t len)
+{
+	fflush(stderr);
+	int saved = dup(2);
+	FILE *log = tmpfile();
+	dup2(fileno(log), 2);
+	fn();
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(log);
+	int lines = 0;
+	line[0] = '\0';
+	while (fgets(line, (int)len, log))
+		lines++;
+	fclose(log);
+	return lines;
+}
+
+static void many_bad(void)
+{
+	for (int i = 0; i < 5; i++)
+		req1(0, rw(BLKIF_OP_READ, 1, 0, 0));
+}
+
+static void corrupt(void)
+{
+	disk[0].ring.sring->req_prod = 1000;
+	notify(disk[0].port);
+	notify(disk[0].port);
+}
+
+static void test_logged_once(void)
+{
+	fresh();
+	char line[512];
+	int lines = logged(many_bad, line, sizeof(line));
+	unit_check(lines == 1 && strstr(line, "disk0:") != NULL && stats(0).refused[BLKBACK_REFUSED_SEGMENTS] == 5,
+		   "a refusal class is logged once per disk, counted every time", "%d lines: %s", lines, line);
+	add_disk(1, false);
+	connect_disk(1);
+	lines = logged(corrupt, line, sizeof(line));
+	unit_check(stats(0).stopped && lines == 1 && strstr(line, "disk0: ring indices are corrupt") != NULL,
+		   "a req_prod beyond the ring stops the disk with one line", "%d lines: %s", lines, line);
+	buf(0, 1, GTF_permit_access);
+	unit_check(req1(1, rw(BLKIF_OP_READ, 1, 0, 1)) == BLKIF_RSP_OKAY, "the other disk keeps working", NULL);
+}
+
+static void stop_with_stats(void)
+{
+	blkback_stop(&g, true);
+}
+
+static void test_stats(void)
+{
+	fresh();
+	buf(0, 1, GTF_permit_access);
+	req1(0, rw(BLKIF_OP_READ, 1, 0, 1));
+	req1(0, rw(BLKIF_OP_READ, 1, 0, 0));
+	char line[512];
+	int lines = logged(stop_with_stats, line, sizeof(line));
+	unit_check(lines == 1 && strstr(line, "stats: disk0: 1 reads (4096 bytes), 0 writes") != NULL &&
+			   strstr(line, "refused: segments 1") != NULL,
+		   "--stats: one line per disk", "%d lines: %s", lines, line);
+	close(disk[0].fd);
+	memset(disk, 0, sizeof(disk));
+}
+
+int main(void)
+{
+	ram = aligned_alloc(PAGE, RAM);
+	test_keys();
+	test_handshake_errors();
+	test_good();
+	test_refused();
+	test_batch();
+	test_readonly();
+	test_logged_once();
+	test_stats();
+	fresh_bare();
+	xenstore_destroy(&g);
+	free(ram);
+	return unit_exit_status();
+}

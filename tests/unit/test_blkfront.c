@@ -1,0 +1,305 @@
+/* unit-sources: lib/blkfront/blkfront.c */
+/* unit-cflags: -D__XEN_INTERFACE_VERSION__=0x00040e00 */
+/*
+ * Host test of lib/blkfront against a fake store, grant table and blkback that answer inside the
+ * frontend's notify (as the proc backend does): the handshake, transfers split into requests,
+ * and a hostile backend's responses (unknown ids, error statuses, overflowing producer indices).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xen/errno.h>
+#include <mica/alloc.h>
+#include <mica/blkfront.h>
+#include <mica/evtchn.h>
+#include <mica/gnttab.h>
+#include <mica/kprint.h>
+#include <mica/plat.h>
+#include <mica/xenstore.h>
+/* The fake backend runs in the same thread: compiler barriers are enough. */
+#define xen_mb() __sync_synchronize()
+#define xen_rmb() __asm__ volatile("" ::: "memory")
+#define xen_wmb() __asm__ volatile("" ::: "memory")
+#include <xen/io/blkif.h>
+#include "unit.h"
+
+#define BACKEND "/local/domain/0/backend/vbd/1/0"
+#define DISK_SECTORS 256
+
+static char klog[4096];
+
+int kprintf(const char *fmt, ...)
+{
+	va_list ap;
+	size_t n = strlen(klog);
+	va_start(ap, fmt);
+	int r = vsnprintf(klog + n, sizeof(klog) - n, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int ksnprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static uint64_t fake_now;
+uint64_t plat_time_ns(void) { return fake_now; }
+/* Nothing answers later here: a wait that blocks reaches its deadline. */
+void plat_block(uint64_t deadline_ns) { fake_now = deadline_ns; }
+
+void *page_alloc(size_t npages) { return aligned_alloc(4096, npages * 4096); }
+void page_free(void *p, size_t npages) { (void)npages; free(p); }
+void *heap_calloc(size_t n, size_t size) { return calloc(n, size); }
+void heap_free(void *p) { free(p); }
+
+#define REFS 1024
+static struct {
+	uintptr_t page;
+	bool used;
+} grants[REFS];
+
+int gnttab_grant(domid_t dom, uintptr_t page, bool readonly, grant_ref_t *ref)
+{
+	if (dom != 0 || page % 4096 || readonly)
+		return -XEN_EINVAL;
+	for (grant_ref_t r = 8; r < REFS; r++)
+		if (!grants[r].used) {
+			grants[r].page = page;
+			grants[r].used = true;
+			*ref = r;
+			return 0;
+		}
+	return -XEN_ENOSPC;
+}
+
+int gnttab_end(grant_ref_t ref)
+{
+	if (ref >= REFS || !grants[ref].used)
+		return -XEN_EINVAL;
+	grants[ref].used = false;
+	return 0;
+}
+
+static uint8_t *grant_ptr(grant_ref_t ref)
+{
+	return ref < REFS && grants[ref].used ? (uint8_t *)grants[ref].page : NULL;
+}
+
+static struct {
+	char path[256], value[256];
+} store[32];
+static int store_n;
+
+static void store_set(const char *path, const char *value)
+{
+	int i = 0;
+	while (i < store_n && strcmp(store[i].path, path) != 0)
+		i++;
+	if (i == store_n)
+		snprintf(store[store_n++].path, sizeof(store[0].path), "%s", path);
+	snprintf(store[i].value, sizeof(store[i].value), "%s", value);
+}
+
+int xs_read(const char *path, char *buf, size_t len)
+{
+	for (int i = 0; i < store_n; i++)
+		if (strcmp(store[i].path, path) == 0) {
+			if (strlen(store[i].value) + 1 > len)
+				return -XEN_E2BIG;
+			strcpy(buf, store[i].value);
+			return (int)strlen(buf);
+		}
+	return -XEN_ENOENT;
+}
+
+static blkif_back_ring_t bring;
+
+int xs_write(const char *path, const char *value)
+{
+	store_set(path, value);
+	if (strcmp(path, "device/vbd/0/state") == 0 && strcmp(value, "3") == 0) {
+		char ref[16];
+		xs_read("device/vbd/0/ring-ref", ref, sizeof(ref));
+		BACK_RING_INIT(&bring, (blkif_sring_t *)grant_ptr((grant_ref_t)atoi(ref)), 4096);
+		store_set(BACKEND "/state", "4");
+	}
+	return 0;
+}
+
+int xenbus_switch_state(const char *dir, XenbusState state)
+{
+	char path[300], v[8];
+	snprintf(path, sizeof(path), "%s/state", dir);
+	snprintf(v, sizeof(v), "%d", (int)state);
+	return xs_write(path, v);
+}
+
+XenbusState xenbus_read_state(const char *dir)
+{
+	char path[300], v[16];
+	snprintf(path, sizeof(path), "%s/state", dir);
+	return xs_read(path, v, sizeof(v)) < 0 ? XenbusStateUnknown : (XenbusState)atoi(v);
+}
+
+XenbusState xenbus_wait_state(const char *dir, XenbusState want, uint64_t deadline_ns)
+{
+	(void)want;
+	(void)deadline_ns;
+	return xenbus_read_state(dir);
+}
+
+static evtchn_handler_t handler;
+static void *handler_arg;
+int evtchn_alloc_unbound(uint16_t remote_dom, evtchn_port_t *port)
+{
+	*port = 5;
+	return remote_dom == 0 ? 0 : -XEN_EINVAL;
+}
+int evtchn_close(evtchn_port_t port) { (void)port; return 0; }
+int evtchn_set_handler(evtchn_port_t port, evtchn_handler_t h, void *arg)
+{
+	(void)port;
+	handler = h;
+	handler_arg = arg;
+	return 0;
+}
+
+/* The fake blkback: a RAM disk, and how it misbehaves. */
+static uint8_t disk[DISK_SECTORS * 512];
+static enum { BACK_OK, BACK_BAD_ID, BACK_ERROR, BACK_OVERFLOW, BACK_SILENT } back_mode;
+static unsigned int back_requests, back_max_segs, back_flushes;
+
+static void back_respond(uint64_t id, uint8_t op, int16_t status)
+{
+	blkif_response_t *rsp = RING_GET_RESPONSE(&bring, bring.rsp_prod_pvt);
+	rsp->id = id;
+	rsp->operation = op;
+	rsp->status = status;
+	bring.rsp_prod_pvt++;
+}
+
+int evtchn_notify(evtchn_port_t port)
+{
+	int notify;
+	(void)port;
+	if (back_mode == BACK_SILENT)
+		return 0;
+	int more;
+	do {
+	while (bring.req_cons != bring.sring->req_prod) {
+		blkif_request_t req;
+		RING_COPY_REQUEST(&bring, bring.req_cons, &req);
+		bring.req_cons++;
+		back_requests++;
+		if (req.nr_segments > back_max_segs)
+			back_max_segs = req.nr_segments;
+		uint64_t sector = req.sector_number;
+		for (unsigned int g = 0; g < req.nr_segments; g++) {
+			uint8_t *page = grant_ptr(req.seg[g].gref);
+			size_t off = req.seg[g].first_sect * 512u, len = (req.seg[g].last_sect - req.seg[g].first_sect + 1u) * 512u;
+			if (!page || sector * 512 + len > sizeof(disk))
+				abort();
+			if (req.operation == BLKIF_OP_WRITE)
+				memcpy(disk + sector * 512, page + off, len);
+			else
+				memcpy(page + off, disk + sector * 512, len);
+			sector += len / 512;
+		}
+		if (req.operation == BLKIF_OP_FLUSH_DISKCACHE)
+			back_flushes++;
+		if (back_mode == BACK_BAD_ID)
+			back_respond(req.id + 100, req.operation, 0);
+		else
+			back_respond(req.id, req.operation, back_mode == BACK_ERROR ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY);
+	}
+	/* Re-arms req_event, as a backend must, so the frontend notifies for its next requests. */
+	RING_FINAL_CHECK_FOR_REQUESTS(&bring, more);
+	} while (more);
+	/* The frontend polls after every notify here, so whether it asked to be told does not matter. */
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&bring, notify);
+	(void)notify;
+	if (back_mode == BACK_OVERFLOW)
+		bring.sring->rsp_prod += 50;
+	return 0;
+}
+
+static struct blkfront *open_disk(const char *mode, const char *info)
+{
+	store_n = 0;
+	store_set("device/vbd/0/backend", BACKEND);
+	store_set("device/vbd/0/name", "data");
+	store_set(BACKEND "/state", "2");
+	store_set(BACKEND "/sectors", "256");
+	store_set(BACKEND "/sector-size", "512");
+	store_set(BACKEND "/mode", mode);
+	store_set(BACKEND "/info", info);
+	store_set(BACKEND "/feature-flush-cache", "1");
+	back_mode = BACK_OK;
+	return blkfront_open(0);
+}
+
+static uint8_t buf[DISK_SECTORS * 512], out[DISK_SECTORS * 512];
+/* blkfront has no close: the devices stay reachable here, as in a guest, for the leak check. */
+static struct blkfront *volatile opened[3];
+
+int main(void)
+{
+	struct blkfront_info info;
+
+	unit_check(blkfront_open(1) == NULL, "no disk 1 is NULL", NULL);
+	struct blkfront *bf = opened[0] = open_disk("w", "");
+	unit_check(bf != NULL, "open", "%s", klog);
+	if (!bf)
+		return 1;
+	blkfront_get_info(bf, &info);
+	unit_check(info.sectors == 256 && info.sector_size == 512 && !info.readonly && info.flush &&
+			   strcmp(info.name, "data") == 0, "info from the store", NULL);
+	char state[8] = "";
+	xs_read("device/vbd/0/state", state, sizeof(state));
+	unit_check(strcmp(state, "4") == 0 && handler != NULL, "frontend Connected, handler on", "state %s", state);
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 7 + i / 512);
+	back_requests = 0;
+	int rc = blkfront_write(bf, 0, buf + 1, 200);
+	unit_check(rc == 0 && memcmp(disk, buf + 1, 200 * 512) == 0, "200-sector write from an odd address", "rc %d", rc);
+	unit_check(back_requests == 3 && back_max_segs == 11, "split into requests of 11 segments",
+		   "%u requests, %u segments at most", back_requests, back_max_segs);
+	rc = blkfront_read(bf, 3, out, 97);
+	unit_check(rc == 0 && memcmp(out, buf + 1 + 3 * 512, 97 * 512) == 0, "97-sector read", "rc %d", rc);
+	unit_check(blkfront_flush(bf) == 0 && back_flushes == 1, "flush", NULL);
+	unit_check(blkfront_read(bf, 250, out, 7) == -XEN_EINVAL, "read past the end refused", NULL);
+
+	back_mode = BACK_ERROR;
+	unit_check(blkfront_write(bf, 0, buf, 1) == -XEN_EIO, "error status is EIO", NULL);
+	back_mode = BACK_BAD_ID;
+	klog[0] = '\0';
+	rc = blkfront_read(bf, 0, out, 1);
+	/* Ignored: the request it was meant for stays unanswered until the device gives up. */
+	unit_check(rc == -XEN_ENODEV && strstr(klog, "unused id 100") != NULL, "response for an unknown id ignored",
+		   "rc %d log %s", rc, klog);
+	bf = opened[1] = open_disk("w", "");
+	back_mode = BACK_OVERFLOW;
+	klog[0] = '\0';
+	rc = blkfront_read(bf, 0, out, 1);
+	unit_check(rc == -XEN_ENODEV && strstr(klog, "more than requested") != NULL,
+		   "overflowing rsp_prod stops the device", "rc %d log %s", rc, klog);
+	back_mode = BACK_OK;
+	rc = blkfront_read(bf, 0, out, 1);
+	unit_check(rc == -XEN_ENODEV, "a stopped device refuses further transfers", "rc %d", rc);
+
+	bf = opened[2] = open_disk("r", "4");
+	blkfront_get_info(bf, &info);
+	unit_check(bf && info.readonly, "read-only from mode and info", NULL);
+	back_mode = BACK_SILENT;
+	klog[0] = '\0';
+	rc = blkfront_read(bf, 0, out, 1);
+	unit_check(rc == -XEN_ENODEV && strstr(klog, "30 s") != NULL, "a silent backend times out", "rc %d", rc);
+	return unit_failures ? 1 : 0;
+}
