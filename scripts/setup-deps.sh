@@ -19,6 +19,11 @@ packages=(
 	iproute2 iputils-ping                # network tests: namespaces, TAPs, veths, bridges; ping the guest
 	curl python3                         # network tests: HTTP client; raw sockets and host-side servers
 	wrk                                  # make bench: the HTTP load generator against Mica's and native httpd
+	liblua5.4-dev                        # make bench: lua-fn built natively, the function gateway's baseline
+	e2fsprogs fio                        # disk tests: mke2fs -d, e2fsck, debugfs; make bench: the host's disk I/O
+	libext2fs-dev comerr-dev             # host unit test and fuzzer of the guest's ext4 driver (the guest builds e2fsprogs' source)
+	libjansson-dev                       # host unit tests and fuzzers of the OCI config parser (mica builds jansson's source)
+	containerd runc docker.io podman     # tests/oci: the container engines that drive mica as their runtime
 )
 
 # Upstream sources (musl, lua, sqlite, newlib) come from Debian's source packages.

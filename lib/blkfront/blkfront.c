@@ -1,4 +1,4 @@
-/* blkfront: the xenbus handshake for a vbd, and synchronous blkif requests through persistently granted bounce pages. */
+/* blkfront: the xenbus handshake for a vbd, and blkif requests (indirect when large) through granted bounce pages. */
 #include <xen/errno.h>
 #include <arch/cpu.h>
 #include <mica/abi.h>
@@ -22,8 +22,11 @@
 #include <xen/io/protocols.h>
 
 #define BLKFRONT_PAGE 4096u
-#define BLKFRONT_SEGS BLKIF_MAX_SEGMENTS_PER_REQUEST
-/* Requests in flight at once: 8 of 11 pages each keep a 352 KiB transfer moving in one go. */
+/*
+ * Pages a request slot owns: 32 (128 KiB) with indirect segments, of which a backend without them
+ * gets 11 a request. 8 slots in flight keep a 1 MiB transfer moving in one go.
+ */
+#define BLKFRONT_SEGS 32u
 #define BLKFRONT_SLOTS 8u
 #define BLKFRONT_PATH_MAX 256
 #define BLKFRONT_NO_REF ((grant_ref_t)~0u)
@@ -33,11 +36,13 @@
 #define BLKFRONT_IO_NS 30000000000ull
 
 _Static_assert(__CONST_RING_SIZE(blkif, BLKFRONT_PAGE) >= BLKFRONT_SLOTS, "blkif ring size");
+_Static_assert(BLKFRONT_SEGS * sizeof(struct blkif_request_segment) <= BLKFRONT_PAGE, "one indirect page a slot");
 
 /* One request's worth of bounce pages and what its answer is awaited for. */
 struct blkfront_slot {
 	bool busy;
 	bool done;
+	bool indirect;      /* sent as BLKIF_OP_INDIRECT: its answer may name either operation */
 	uint8_t op;
 	int16_t status;
 	uint8_t *dst;       /* a read's destination in the caller's buffer, copied on completion */
@@ -54,9 +59,14 @@ struct blkfront {
 	grant_ref_t ring_ref;
 	/* Our own copy of what we published: the shared req_prod is the backend's to scribble on. */
 	RING_IDX pushed;
-	/* Slot i owns the pages pages + (i * BLKFRONT_SEGS + s) * BLKFRONT_PAGE, granted read-write. */
+	/*
+	 * Slot i owns the pages pages + (i * BLKFRONT_SEGS + s) * BLKFRONT_PAGE, granted read-write,
+	 * and its indirect page indirect + i * BLKFRONT_PAGE, granted read-only.
+	 */
 	uint8_t *pages;
+	uint8_t *indirect;
 	grant_ref_t gref[BLKFRONT_SLOTS * BLKFRONT_SEGS];
+	grant_ref_t indirect_ref[BLKFRONT_SLOTS];
 	struct blkfront_slot slot[BLKFRONT_SLOTS];
 	bool broken;  /* the backend broke the ring protocol or stopped answering: the device is dead */
 	bool warned;  /* a bad response has been reported (once per device) */
@@ -156,8 +166,21 @@ static int blkfront_read_disk(struct blkfront *bf)
 	bf->info.sectors = sectors;
 	bf->info.sector_size = (uint32_t)ssize;
 	bf->info.readonly = (vinfo & VDISK_READONLY) || (rc >= 0 && strcmp(mode, "w") != 0);
-	uint64_t flush;
+	uint64_t flush, discard, gran, segs;
 	bf->info.flush = blkfront_read_u64(bf->backend, "feature-flush-cache", &flush) == 0 && flush == 1;
+	bf->info.discard = !bf->info.readonly &&
+			   blkfront_read_u64(bf->backend, "feature-discard", &discard) == 0 && discard == 1;
+	/* A granule that is no multiple of the sector (or absurd) is taken as one sector. */
+	if (blkfront_read_u64(bf->backend, "discard-granularity", &gran) != 0 || gran == 0 || gran % ssize != 0 ||
+	    gran > (1u << 30))
+		gran = ssize;
+	bf->info.discard_granularity = (uint32_t)gran;
+	if (blkfront_read_u64(bf->backend, "feature-max-indirect-segments", &segs) != 0)
+		segs = 0;
+	/* Indirect requests only when they carry more than a direct one; at most a slot's pages. */
+	if (segs <= BLKIF_MAX_SEGMENTS_PER_REQUEST)
+		segs = BLKIF_MAX_SEGMENTS_PER_REQUEST;
+	bf->info.max_segments = segs < BLKFRONT_SEGS ? (uint32_t)segs : BLKFRONT_SEGS;
 	return 0;
 }
 
@@ -198,6 +221,12 @@ static void blkfront_release(struct blkfront *bf)
 			keep = true;
 	if (bf->pages && !keep)
 		page_free(bf->pages, BLKFRONT_SLOTS * BLKFRONT_SEGS);
+	keep = false;
+	for (unsigned int i = 0; i < BLKFRONT_SLOTS; i++)
+		if (bf->indirect_ref[i] != BLKFRONT_NO_REF && gnttab_end(bf->indirect_ref[i]) != 0)
+			keep = true;
+	if (bf->indirect && !keep)
+		page_free(bf->indirect, BLKFRONT_SLOTS);
 	heap_free(bf);
 }
 
@@ -206,7 +235,8 @@ static int blkfront_grant_all(struct blkfront *bf)
 {
 	bf->ring.sring = page_alloc(1);
 	bf->pages = page_alloc(BLKFRONT_SLOTS * BLKFRONT_SEGS);
-	if (!bf->ring.sring || !bf->pages) {
+	bf->indirect = page_alloc(BLKFRONT_SLOTS);
+	if (!bf->ring.sring || !bf->pages || !bf->indirect) {
 		kprintf("blkfront: vbd%u: out of memory for the ring and bounce pages\n", bf->index);
 		return -1;
 	}
@@ -215,6 +245,9 @@ static int blkfront_grant_all(struct blkfront *bf)
 	for (unsigned int i = 0; rc == 0 && i < BLKFRONT_SLOTS * BLKFRONT_SEGS; i++)
 		rc = gnttab_grant(MICA_DOMID_BACKEND, (uintptr_t)(bf->pages + (size_t)i * BLKFRONT_PAGE), false,
 				  &bf->gref[i]);
+	for (unsigned int i = 0; rc == 0 && i < BLKFRONT_SLOTS; i++)
+		rc = gnttab_grant(MICA_DOMID_BACKEND, (uintptr_t)(bf->indirect + (size_t)i * BLKFRONT_PAGE), true,
+				  &bf->indirect_ref[i]);
 	if (rc != 0) {
 		kprintf("blkfront: vbd%u: cannot grant the ring and bounce pages (error %d)\n", bf->index, rc);
 		return -1;
@@ -293,7 +326,7 @@ static void blkfront_poll(struct blkfront *bf)
 				blkfront_bad(bf, "a response for unused id", (unsigned long long)rsp.id);
 				continue;
 			}
-			if (rsp.operation != s->op) {
+			if (rsp.operation != s->op && !(s->indirect && rsp.operation == BLKIF_OP_INDIRECT)) {
 				blkfront_bad(bf, "a response with the wrong operation", rsp.operation);
 				s->status = BLKIF_RSP_ERROR;
 			} else {
@@ -333,31 +366,37 @@ static int blkfront_finish(struct blkfront *bf, unsigned int i)
 	return rc;
 }
 
-/*
- * Waits until slot i (or, with i == BLKFRONT_SLOTS, any busy slot) has its answer; returns the
- * slot answered, or BLKFRONT_SLOTS when the device broke or stopped answering.
- */
-static unsigned int blkfront_wait(struct blkfront *bf, unsigned int i)
+/* Waits until slot i has its answer; false when the device broke or stopped answering. */
+static bool blkfront_wait(struct blkfront *bf, unsigned int i)
 {
 	uint64_t deadline = plat_time_ns() + BLKFRONT_IO_NS;
+	bool yielded = false;
 
 	for (;;) {
 		blkfront_poll(bf);
 		if (bf->broken)
-			return BLKFRONT_SLOTS;
-		for (unsigned int j = 0; j < BLKFRONT_SLOTS; j++)
-			if ((i == BLKFRONT_SLOTS || i == j) && bf->slot[j].busy && bf->slot[j].done)
-				return j;
+			return false;
+		if (bf->slot[i].done)
+			return true;
+		/*
+		 * A backend that works once the notify has returned (proc) has usually answered by the
+		 * time a yield comes back: one hypercall, where a block with its deadline takes three.
+		 */
+		if (!yielded) {
+			yielded = true;
+			plat_yield();
+			continue;
+		}
 		if (plat_time_ns() >= deadline) {
 			kprintf("blkfront: vbd%u: backend did not answer within 30 s; device stopped\n", bf->index);
 			bf->broken = true;
-			return BLKFRONT_SLOTS;
+			return false;
 		}
 		plat_block(deadline);
 	}
 }
 
-/* Publishes the request being built in slot i and tells the backend when it needs telling. */
+/* Publishes the requests built so far and tells the backend when it needs telling. */
 static void blkfront_push(struct blkfront *bf)
 {
 	int notify;
@@ -368,113 +407,187 @@ static void blkfront_push(struct blkfront *bf)
 		evtchn_notify(bf->port);
 }
 
-/* A free slot, after waiting for (and finishing) one if all are busy; BLKFRONT_SLOTS if the device died. */
-static unsigned int blkfront_get_slot(struct blkfront *bf, int *rc)
+/* A transfer's sectors must be whole logical sectors of the disk, inside it. */
+static bool blkfront_range_ok(const struct blkfront *bf, uint64_t sector, size_t nsectors)
 {
-	for (unsigned int i = 0; i < BLKFRONT_SLOTS; i++)
-		if (!bf->slot[i].busy)
-			return i;
-	unsigned int i = blkfront_wait(bf, BLKFRONT_SLOTS);
-	if (i == BLKFRONT_SLOTS)
-		return i;
-	int r = blkfront_finish(bf, i);
-	if (r != 0 && *rc == 0)
-		*rc = r;
-	return i;
+	uint64_t unit = bf->info.sector_size / 512;
+	return sector % unit == 0 && nsectors % unit == 0 && sector <= bf->info.sectors &&
+	       nsectors <= bf->info.sectors - sector;
 }
 
-/* Waits for every slot in flight; the first error wins. */
-static int blkfront_drain(struct blkfront *bf, int rc)
+size_t blkfront_max_sectors(const struct blkfront *bf)
 {
-	for (unsigned int i = 0; i < BLKFRONT_SLOTS; i++) {
-		if (!bf->slot[i].busy)
+	return (size_t)bf->info.max_segments * (BLKFRONT_PAGE / 512);
+}
+
+/* Fills slot i's request (and indirect page) for a read or write of n sectors from its bounce pages. */
+static void blkfront_build_rw(struct blkfront *bf, unsigned int i, blkif_request_t *req, uint8_t op,
+			      uint64_t sector, size_t n)
+{
+	unsigned int nseg = (unsigned int)((n + 7) / 8);
+	struct blkif_request_segment seg[BLKFRONT_SEGS];
+
+	for (unsigned int g = 0; g < nseg; g++) {
+		size_t left = n - (size_t)g * 8;
+		seg[g] = (struct blkif_request_segment){
+			.gref = bf->gref[i * BLKFRONT_SEGS + g], .first_sect = 0,
+			.last_sect = (uint8_t)((left < 8 ? left : 8) - 1)};
+	}
+	memset(req, 0, sizeof(*req));
+	if (nseg <= BLKIF_MAX_SEGMENTS_PER_REQUEST) {
+		req->operation = op;
+		req->nr_segments = (uint8_t)nseg;
+		req->handle = (blkif_vdev_t)bf->index;
+		req->id = i;
+		req->sector_number = sector;
+		memcpy(req->seg, seg, nseg * sizeof(seg[0]));
+		return;
+	}
+	blkif_request_indirect_t ind;
+	memset(&ind, 0, sizeof(ind));
+	ind.operation = BLKIF_OP_INDIRECT;
+	ind.indirect_op = op;
+	ind.nr_segments = (uint16_t)nseg;
+	ind.id = i;
+	ind.sector_number = sector;
+	ind.handle = (blkif_vdev_t)bf->index;
+	ind.indirect_grefs[0] = bf->indirect_ref[i];
+	memcpy(bf->indirect + (size_t)i * BLKFRONT_PAGE, seg, nseg * sizeof(seg[0]));
+	memcpy(req, &ind, sizeof(ind));
+	bf->slot[i].indirect = true;
+}
+
+int blkfront_submit(struct blkfront *bf, enum blkfront_op op, uint64_t sector, void *buf, size_t nsectors)
+{
+	if (bf->broken)
+		return -XEN_ENODEV;
+	bool rw = op == BLKFRONT_OP_READ || op == BLKFRONT_OP_WRITE;
+	if (op > BLKFRONT_OP_DISCARD || !blkfront_range_ok(bf, sector, nsectors) ||
+	    (rw && (nsectors == 0 || nsectors > blkfront_max_sectors(bf) || !buf)) ||
+	    (op == BLKFRONT_OP_FLUSH && (nsectors || buf)))
+		return -XEN_EINVAL;
+	if ((op == BLKFRONT_OP_FLUSH && !bf->info.flush) || (op == BLKFRONT_OP_DISCARD && !bf->info.discard))
+		return -XEN_EOPNOTSUPP;
+	unsigned int i = 0;
+	while (i < BLKFRONT_SLOTS && bf->slot[i].busy)
+		i++;
+	if (i == BLKFRONT_SLOTS)
+		return -XEN_EAGAIN;
+
+	static const uint8_t ops[] = {BLKIF_OP_READ, BLKIF_OP_WRITE, BLKIF_OP_FLUSH_DISKCACHE, BLKIF_OP_DISCARD};
+	struct blkfront_slot *s = &bf->slot[i];
+	blkif_request_t *req = RING_GET_REQUEST(&bf->ring, bf->ring.req_prod_pvt);
+	*s = (struct blkfront_slot){.busy = true, .op = ops[op], .dst = buf, .len = nsectors * 512};
+	if (op == BLKFRONT_OP_WRITE)
+		memcpy(bf->pages + (size_t)i * BLKFRONT_SEGS * BLKFRONT_PAGE, buf, s->len);
+	if (rw) {
+		blkfront_build_rw(bf, i, req, ops[op], sector, nsectors);
+	} else if (op == BLKFRONT_OP_DISCARD) {
+		blkif_request_discard_t d;
+		memset(&d, 0, sizeof(d));
+		d.operation = BLKIF_OP_DISCARD;
+		d.handle = (blkif_vdev_t)bf->index;
+		d.id = i;
+		d.sector_number = sector;
+		d.nr_sectors = nsectors;
+		memset(req, 0, sizeof(*req));
+		memcpy(req, &d, sizeof(d));
+	} else {
+		memset(req, 0, sizeof(*req));
+		req->operation = BLKIF_OP_FLUSH_DISKCACHE;
+		req->handle = (blkif_vdev_t)bf->index;
+		req->id = i;
+	}
+	bf->ring.req_prod_pvt++;
+	blkfront_push(bf);
+	return (int)i;
+}
+
+int blkfront_complete(struct blkfront *bf, int tag)
+{
+	if (tag < 0 || tag >= (int)BLKFRONT_SLOTS || !bf->slot[tag].busy)
+		return -XEN_EINVAL;
+	if (!blkfront_wait(bf, (unsigned int)tag))
+		return -XEN_ENODEV;
+	return blkfront_finish(bf, (unsigned int)tag);
+}
+
+/*
+ * A synchronous call over the asynchronous ones: the transfer split into requests that are all
+ * on the ring together (as many as there are slots), completed in the order they were sent.
+ */
+static int blkfront_sync(struct blkfront *bf, enum blkfront_op op, uint64_t sector, uint8_t *buf, size_t nsectors)
+{
+	int tags[BLKFRONT_SLOTS], rc = 0;
+	unsigned int head = 0, n = 0;
+	size_t max = op == BLKFRONT_OP_READ || op == BLKFRONT_OP_WRITE ? blkfront_max_sectors(bf) : nsectors;
+
+	if (bf->broken)
+		return -XEN_ENODEV;
+	if (!blkfront_range_ok(bf, sector, nsectors))
+		return -XEN_EINVAL;
+	do {
+		size_t k = nsectors < max ? nsectors : max;
+		int tag = blkfront_submit(bf, op, sector, op == BLKFRONT_OP_FLUSH ? 0 : buf, k);
+		if (tag == -XEN_EAGAIN && n > 0) {
+			int r = blkfront_complete(bf, tags[head]);
+			head = (head + 1) % BLKFRONT_SLOTS;
+			n--;
+			if (r != 0 && rc == 0)
+				rc = r;
 			continue;
-		if (blkfront_wait(bf, i) == BLKFRONT_SLOTS)
-			return -XEN_ENODEV;
-		int r = blkfront_finish(bf, i);
+		}
+		if (tag < 0) {
+			if (rc == 0)
+				rc = tag;
+			break;
+		}
+		tags[(head + n++) % BLKFRONT_SLOTS] = tag;
+		sector += k;
+		if (buf)
+			buf += k * 512;
+		nsectors -= k;
+	} while (nsectors > 0 && rc == 0);
+	for (; n > 0; n--, head = (head + 1) % BLKFRONT_SLOTS) {
+		int r = blkfront_complete(bf, tags[head]);
 		if (r != 0 && rc == 0)
 			rc = r;
 	}
 	return rc;
 }
 
-static int blkfront_rw(struct blkfront *bf, uint8_t op, uint64_t sector, uint8_t *buf, size_t nsectors)
-{
-	uint64_t unit = bf->info.sector_size / 512;
-	int rc = 0;
-
-	if (bf->broken)
-		return -XEN_ENODEV;
-	if (sector % unit != 0 || nsectors % unit != 0 || sector > bf->info.sectors ||
-	    nsectors > bf->info.sectors - sector)
-		return -XEN_EINVAL;
-	while (nsectors > 0 && rc == 0) {
-		unsigned int i = blkfront_get_slot(bf, &rc);
-		if (i == BLKFRONT_SLOTS)
-			return -XEN_ENODEV;
-		if (rc != 0)
-			break;
-		size_t n = nsectors < BLKFRONT_SEGS * 8u ? nsectors : BLKFRONT_SEGS * 8u;
-		size_t len = n * 512;
-		uint8_t *bounce = bf->pages + (size_t)i * BLKFRONT_SEGS * BLKFRONT_PAGE;
-		struct blkfront_slot *s = &bf->slot[i];
-		blkif_request_t *req = RING_GET_REQUEST(&bf->ring, bf->ring.req_prod_pvt);
-
-		if (op == BLKIF_OP_WRITE)
-			memcpy(bounce, buf, len);
-		memset(req, 0, sizeof(*req));
-		req->operation = op;
-		req->nr_segments = (uint8_t)((n + 7) / 8);
-		req->handle = (blkif_vdev_t)bf->index;
-		req->id = i;
-		req->sector_number = sector;
-		for (unsigned int g = 0; g < req->nr_segments; g++) {
-			size_t left = n - (size_t)g * 8;
-			req->seg[g].gref = bf->gref[i * BLKFRONT_SEGS + g];
-			req->seg[g].first_sect = 0;
-			req->seg[g].last_sect = (uint8_t)((left < 8 ? left : 8) - 1);
-		}
-		bf->ring.req_prod_pvt++;
-		*s = (struct blkfront_slot){.busy = true, .op = op, .dst = buf, .len = len};
-		blkfront_push(bf);
-		sector += n;
-		buf += len;
-		nsectors -= n;
-	}
-	return blkfront_drain(bf, rc);
-}
-
 int blkfront_read(struct blkfront *bf, uint64_t sector, void *buf, size_t nsectors)
 {
-	return blkfront_rw(bf, BLKIF_OP_READ, sector, buf, nsectors);
+	return nsectors ? blkfront_sync(bf, BLKFRONT_OP_READ, sector, buf, nsectors)
+			: (blkfront_range_ok(bf, sector, 0) ? 0 : -XEN_EINVAL);
 }
 
 int blkfront_write(struct blkfront *bf, uint64_t sector, const void *buf, size_t nsectors)
 {
-	/* The buffer is only read: blkfront_rw copies out of buf for writes, never into it. */
-	return blkfront_rw(bf, BLKIF_OP_WRITE, sector, (uint8_t *)(uintptr_t)buf, nsectors);
+	/* The buffer is only read: a write's data is copied out of buf at submit, never into it. */
+	return nsectors ? blkfront_sync(bf, BLKFRONT_OP_WRITE, sector, (uint8_t *)(uintptr_t)buf, nsectors)
+			: (blkfront_range_ok(bf, sector, 0) ? 0 : -XEN_EINVAL);
 }
 
 int blkfront_flush(struct blkfront *bf)
 {
-	int rc = 0;
+	return blkfront_sync(bf, BLKFRONT_OP_FLUSH, 0, 0, 0);
+}
 
+int blkfront_discard(struct blkfront *bf, uint64_t sector, size_t nsectors)
+{
 	if (bf->broken)
 		return -XEN_ENODEV;
-	if (!bf->info.flush)
+	if (!blkfront_range_ok(bf, sector, nsectors))
+		return -XEN_EINVAL;
+	if (!bf->info.discard)
 		return -XEN_EOPNOTSUPP;
-	unsigned int i = blkfront_get_slot(bf, &rc);
-	if (i == BLKFRONT_SLOTS)
-		return -XEN_ENODEV;
-	blkif_request_t *req = RING_GET_REQUEST(&bf->ring, bf->ring.req_prod_pvt);
-	memset(req, 0, sizeof(*req));
-	req->operation = BLKIF_OP_FLUSH_DISKCACHE;
-	req->handle = (blkif_vdev_t)bf->index;
-	req->id = i;
-	bf->ring.req_prod_pvt++;
-	bf->slot[i] = (struct blkfront_slot){.busy = true, .op = BLKIF_OP_FLUSH_DISKCACHE};
-	blkfront_push(bf);
-	return blkfront_drain(bf, rc);
+	/* Whole granules only: the backend would round a part of one to nothing, or to too much. */
+	uint64_t g = bf->info.discard_granularity / 512;
+	uint64_t first = (sector + g - 1) / g * g, end = (sector + nsectors) / g * g;
+	if (end <= first)
+		return 0;
+	return blkfront_sync(bf, BLKFRONT_OP_DISCARD, first, 0, (size_t)(end - first));
 }
 
 struct blkfront *blkfront_open(unsigned int index)
@@ -488,6 +601,8 @@ struct blkfront *blkfront_open(unsigned int index)
 	bf->ring_ref = BLKFRONT_NO_REF;
 	for (unsigned int i = 0; i < BLKFRONT_SLOTS * BLKFRONT_SEGS; i++)
 		bf->gref[i] = BLKFRONT_NO_REF;
+	for (unsigned int i = 0; i < BLKFRONT_SLOTS; i++)
+		bf->indirect_ref[i] = BLKFRONT_NO_REF;
 	ksnprintf(bf->dir, sizeof(bf->dir), "device/vbd/%u", index);
 
 	int rc = blkfront_read_config(bf);

@@ -29,6 +29,8 @@ struct vfs_inode *vfs_dir_child(struct vfs_inode *dir, const char *name, size_t 
 		return dir;
 	if (len == 2 && name[0] == '.' && name[1] == '.')
 		return dir->u.dir.parent;
+	if (dir->fs != NULL)
+		return vfs_fs_child(dir, name, len);
 	struct vfs_dirent *d = vfs_dir_find(dir, name, len);
 
 	return d != NULL ? d->inode : NULL;

@@ -110,7 +110,10 @@ long vfs_file_read(struct vfs_file *f, void *buf, size_t len, uint64_t *pos, boo
 		return vfs_console_read(buf, len, may_block && !(f->flags & O_NONBLOCK));
 	if (S_ISDIR(inode->mode))
 		return -EISDIR;
-	r = vfs_data_read(inode, buf, len, *pos);
+	if (inode->fs != NULL)
+		r = vfs_fs_read(inode, buf, len, *pos);
+	else
+		r = vfs_data_read(inode, buf, len, *pos);
 	if (r > 0)
 		*pos += (uint64_t)r;
 	return r;
@@ -128,7 +131,10 @@ long vfs_file_write(struct vfs_file *f, const void *buf, size_t len, uint64_t *p
 	/* As on Linux, O_APPEND wins even over pwrite's offset. */
 	if (f->flags & O_APPEND)
 		*pos = inode->size;
-	r = vfs_data_write(inode, buf, len, *pos);
+	if (inode->fs != NULL)
+		r = vfs_fs_write(inode, buf, len, *pos);
+	else
+		r = vfs_data_write(inode, buf, len, *pos);
 	if (r > 0)
 		*pos += (uint64_t)r;
 	return r;

@@ -44,6 +44,10 @@ void vfs_inode_release(struct vfs_inode *inode)
 {
 	if (inode->nlink != 0 || inode->refs != 0 || inode == &vfs_console)
 		return;
+	if (inode->fs != NULL) {
+		vfs_fs_forget(inode);
+		return;
+	}
 	if (S_ISREG(inode->mode))
 		vfs_data_free(inode);
 	else if (S_ISLNK(inode->mode))
@@ -67,7 +71,7 @@ static struct timespec inode_timespec(int64_t ns)
 void vfs_inode_stat(const struct vfs_inode *inode, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->st_dev = INODE_DEV;
+	st->st_dev = inode->fs != NULL ? inode->fs->dev : INODE_DEV;
 	st->st_ino = inode->ino;
 	st->st_mode = inode->mode;
 	/* Sockets and anonymous inodes have no name here, but one link on Linux. */
@@ -75,7 +79,10 @@ void vfs_inode_stat(const struct vfs_inode *inode, struct stat *st)
 	st->st_uid = inode->uid;
 	st->st_gid = inode->gid;
 	st->st_blksize = VFS_PAGE;
-	if (S_ISREG(inode->mode)) {
+	if (inode->fs != NULL) {
+		st->st_blocks = (blkcnt_t)inode->fs_blocks;
+		st->st_size = S_ISDIR(inode->mode) || S_ISREG(inode->mode) || S_ISLNK(inode->mode) ? (off_t)inode->size : 0;
+	} else if (S_ISREG(inode->mode)) {
 		st->st_blocks = (blkcnt_t)(inode->u.reg.used * (VFS_PAGE / 512));
 		st->st_size = (off_t)inode->size;
 	} else if (S_ISLNK(inode->mode)) {

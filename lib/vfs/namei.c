@@ -12,6 +12,8 @@ int vfs_make(struct vfs_path *p, uint32_t mode, struct vfs_inode **out)
 	/* Only directories may be named with a trailing slash. */
 	if (p->dir->nlink == 0 || (p->slash && !S_ISDIR(mode)))
 		return -ENOENT;
+	if (p->dir->fs != NULL)
+		return vfs_fs_make(p, mode, out);
 	d = vfs_dirent_alloc(p->name, p->namelen);
 	if (d == NULL)
 		return -ENOMEM;
@@ -36,6 +38,9 @@ int vfs_make_symlink(struct vfs_path *p, const char *target, size_t len)
 		return -ENOENT;
 	if (len >= VFS_PATH_MAX)
 		return -ENAMETOOLONG;
+	/* Drivers make files and directories only. */
+	if (p->dir->fs != NULL)
+		return p->dots || p->inode != NULL ? -EEXIST : p->dir->fs->readonly ? -EROFS : -EPERM;
 	copy = vfs_alloc(len + 1);
 	if (copy == NULL)
 		return -ENOMEM;
@@ -56,6 +61,8 @@ int vfs_unlink(struct vfs_path *p)
 		return -ENOENT;
 	if (p->dots || S_ISDIR(p->inode->mode))
 		return -EISDIR;
+	if (p->dir->fs != NULL)
+		return vfs_fs_remove(p, false);
 	vfs_dir_remove(p->dir, vfs_dir_find(p->dir, p->name, p->namelen));
 	return 0;
 }
@@ -64,13 +71,15 @@ int vfs_rmdir(struct vfs_path *p)
 {
 	if (p->inode == NULL)
 		return -ENOENT;
-	if (p->inode == vfs_root)
+	if (p->inode == vfs_root || vfs_fs_is_root(p->inode))
 		return -EBUSY;
 	if (p->dots)
 		return p->namelen == 1 ? -EINVAL : -ENOTEMPTY;
 	/* rmdir does not follow symlinks, not even with a trailing slash. */
 	if (!S_ISDIR(p->inode->mode) || p->followed)
 		return -ENOTDIR;
+	if (p->dir->fs != NULL)
+		return vfs_fs_remove(p, true);
 	if (p->inode->u.dir.head != NULL)
 		return -ENOTEMPTY;
 	vfs_dir_remove(p->dir, vfs_dir_find(p->dir, p->name, p->namelen));
@@ -83,6 +92,11 @@ int vfs_link(struct vfs_inode *inode, struct vfs_path *to)
 
 	if (S_ISDIR(inode->mode))
 		return -EPERM;
+	if (inode->fs != to->dir->fs)
+		return -EXDEV;
+	/* Drivers keep one name a file. */
+	if (inode->fs != NULL)
+		return to->dots || to->inode != NULL ? -EEXIST : -EPERM;
 	if (to->dots || to->inode != NULL)
 		return -EEXIST;
 	/* An open file whose last name is gone cannot get a new one. */
@@ -101,7 +115,7 @@ static int rename_check(struct vfs_path *from, struct vfs_path *to, unsigned fla
 
 	if (src == NULL)
 		return -ENOENT;
-	if (from->dots)
+	if (from->dots || vfs_fs_is_root(src) || (dst != NULL && vfs_fs_is_root(dst)))
 		return -EBUSY;
 	if (to->dots)
 		return (flags & VFS_RENAME_NOREPLACE) ? -EEXIST : -EBUSY;
@@ -109,16 +123,22 @@ static int rename_check(struct vfs_path *from, struct vfs_path *to, unsigned fla
 		return -ENOTDIR;
 	if (to->dir->nlink == 0)
 		return -ENOENT;
+	if (from->dir->fs != to->dir->fs)
+		return -EXDEV;
 	if (dst != NULL && dst != src && (flags & VFS_RENAME_NOREPLACE))
 		return -EEXIST;
 	if (S_ISDIR(src->mode)) {
 		if (dst != NULL && dst != src && !S_ISDIR(dst->mode))
 			return -ENOTDIR;
-		/* A directory cannot move into itself or below. */
+		/*
+		 * A directory cannot move into itself or below. A corrupt disk can link a directory
+		 * below itself, so its parents may loop: no real chain is longer than a path allows.
+		 */
+		unsigned int depth = 0;
 		for (struct vfs_inode *d = to->dir; d != vfs_root; d = d->u.dir.parent)
-			if (d == src)
-				return -EINVAL;
-		if (dst != NULL && dst != src && dst->u.dir.head != NULL)
+			if (d == src || d == NULL || ++depth > VFS_PATH_MAX / 2)
+				return d == src ? -EINVAL : -ELOOP;
+		if (dst != NULL && dst != src && dst->fs == NULL && dst->u.dir.head != NULL)
 			return -ENOTEMPTY;
 	} else if (dst != NULL && S_ISDIR(dst->mode)) {
 		return -EISDIR;
@@ -135,6 +155,8 @@ int vfs_rename(struct vfs_path *from, struct vfs_path *to, unsigned flags)
 	/* Two names of one file: Linux leaves both. */
 	if (from->inode == to->inode)
 		return 0;
+	if (from->dir->fs != NULL)
+		return vfs_fs_rename(from, to, flags);
 	struct vfs_dirent *old = vfs_dir_find(from->dir, from->name, from->namelen);
 	/* The new entry first: running out of memory must leave both names as they were. */
 	struct vfs_dirent *d = vfs_dirent_alloc(to->name, to->namelen);

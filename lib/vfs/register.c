@@ -55,6 +55,7 @@ MICA_SYSCALL(SYS_fchown, vfs_sys_fchown);
 MICA_SYSCALL(SYS_chown, vfs_sys_chown);
 MICA_SYSCALL(SYS_lchown, vfs_sys_lchown);
 MICA_SYSCALL(SYS_fchownat, vfs_sys_fchownat);
+MICA_SYSCALL(SYS_utimensat, vfs_sys_utimensat);
 
 MICA_SYSCALL(SYS_getdents64, vfs_sys_getdents64);
 MICA_SYSCALL(SYS_getcwd, vfs_sys_getcwd);

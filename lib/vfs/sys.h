@@ -63,6 +63,7 @@ VFS_SYSCALL(fchown);
 VFS_SYSCALL(chown);
 VFS_SYSCALL(lchown);
 VFS_SYSCALL(fchownat);
+VFS_SYSCALL(utimensat);
 
 /* sys_dir.c */
 VFS_SYSCALL(getdents64);

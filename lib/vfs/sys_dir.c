@@ -25,6 +25,50 @@ static const struct vfs_dirent *dir_entry_at(const struct vfs_inode *dir, uint64
 	return NULL;
 }
 
+/* A mounted directory's listing, its driver's entries packed as the ramfs's are. */
+struct dir_fill {
+	struct vfs_file *f;
+	char *buf;
+	size_t count, used;
+	bool full;
+};
+
+static int dir_fill_one(void *ctx, const char *name, size_t len, uint64_t ino, uint8_t type, uint64_t next)
+{
+	struct dir_fill *df = ctx;
+	struct dir_record rec;
+	size_t reclen = (DIR_NAME_OFFSET + len + 1 + 7) & ~(size_t)7;
+
+	if (len == 0 || len > VFS_NAME_MAX || next <= df->f->pos)
+		return -EIO;
+	if (reclen > df->count - df->used) {
+		df->full = true;
+		return 1;
+	}
+	rec.d_ino = ino;
+	rec.d_off = (int64_t)next;
+	rec.d_reclen = (uint16_t)reclen;
+	rec.d_type = type;
+	memcpy(df->buf + df->used, &rec, DIR_NAME_OFFSET);
+	memcpy(df->buf + df->used + DIR_NAME_OFFSET, name, len);
+	memset(df->buf + df->used + DIR_NAME_OFFSET + len, 0, reclen - DIR_NAME_OFFSET - len);
+	df->used += reclen;
+	df->f->pos = next;
+	return 0;
+}
+
+static long dir_getdents_fs(struct vfs_file *f, char *buf, size_t count)
+{
+	struct dir_fill df = {.f = f, .buf = buf, .count = count};
+	int r = vfs_fs_readdir(f->inode, f->pos, dir_fill_one, &df);
+
+	if (r < 0 && df.used == 0)
+		return r;
+	if (df.full && df.used == 0)
+		return -EINVAL;
+	return (long)df.used;
+}
+
 VFS_SYSCALL(getdents64)
 {
 	struct vfs_file *f = vfs_fd_get((int)a1);
@@ -40,6 +84,8 @@ VFS_SYSCALL(getdents64)
 		return -ENOENT;
 	if (buf == NULL)
 		return -EFAULT;
+	if (dir->fs != NULL)
+		return dir_getdents_fs(f, buf, count);
 	for (;;) {
 		struct dir_record rec;
 		const char *name;
@@ -83,16 +129,56 @@ VFS_SYSCALL(getdents64)
 	return (long)used;
 }
 
+/* The name of directory d in its parent: a mounted directory asks its driver. */
+struct dir_name {
+	uint64_t ino;
+	char *name;
+	size_t len;
+};
+
+static int dir_name_match(void *ctx, const char *name, size_t len, uint64_t ino, uint8_t type, uint64_t next)
+{
+	struct dir_name *dn = ctx;
+
+	(void)next;
+	if (ino != dn->ino || type != DT_DIR || len > VFS_NAME_MAX || (len == 1 && name[0] == '.') ||
+	    (len == 2 && name[0] == '.' && name[1] == '.'))
+		return 0;
+	memcpy(dn->name, name, len);
+	dn->len = len;
+	return 1;
+}
+
+static int dir_name_of(const struct vfs_inode *d, char name[VFS_NAME_MAX], size_t *len)
+{
+	struct vfs_inode *parent = d->u.dir.parent;
+
+	if (parent->fs != NULL && d->fs == parent->fs) {
+		struct dir_name dn = {.ino = d->ino, .name = name};
+
+		vfs_fs_readdir(parent, 0, dir_name_match, &dn);
+		*len = dn.len;
+		return dn.len != 0 ? 0 : -ENOENT;
+	}
+	const struct vfs_dirent *e = vfs_dir_find_inode(parent, d);
+	memcpy(name, e->name, e->namelen);
+	*len = e->namelen;
+	return 0;
+}
+
 VFS_SYSCALL(getcwd)
 {
 	char *buf = (char *)a1;
-	size_t size = (size_t)a2, len = 0;
+	size_t size = (size_t)a2, len = 0, n;
+	char name[VFS_NAME_MAX];
 
 	if (vfs_cwd->nlink == 0)
 		return -ENOENT;
 	/* Measured first, then written from the end back to the root. */
 	for (struct vfs_inode *d = vfs_cwd; d != vfs_root; d = d->u.dir.parent) {
-		len += 1 + vfs_dir_find_inode(d->u.dir.parent, d)->namelen;
+		if (d->u.dir.parent == NULL || dir_name_of(d, name, &n) != 0)
+			return -ENOENT;
+		len += 1 + n;
 		if (len >= VFS_PATH_MAX)
 			return -ENAMETOOLONG;
 	}
@@ -104,10 +190,10 @@ VFS_SYSCALL(getcwd)
 	buf[0] = '/';
 	buf[total - 1] = '\0';
 	for (struct vfs_inode *d = vfs_cwd; d != vfs_root; d = d->u.dir.parent) {
-		const struct vfs_dirent *e = vfs_dir_find_inode(d->u.dir.parent, d);
-
-		len -= e->namelen;
-		memcpy(buf + len, e->name, e->namelen);
+		if (dir_name_of(d, name, &n) != 0 || n > len - 1)
+			return -ENOENT;
+		len -= n;
+		memcpy(buf + len, name, n);
 		buf[--len] = '/';
 	}
 	return (long)total;

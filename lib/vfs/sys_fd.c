@@ -135,8 +135,10 @@ static long fd_sync(int fd)
 
 	if (f == NULL || (f->flags & O_PATH))
 		return -EBADF;
-	/* Everything lives in memory: there is nothing to write back; sockets and the like cannot sync. */
-	return vfs_file_is_ops(f) ? -EINVAL : 0;
+	/* The ramfs lives in memory: nothing to write back; sockets and the like cannot sync. */
+	if (vfs_file_is_ops(f))
+		return -EINVAL;
+	return f->inode->fs != NULL ? vfs_fs_sync(f->inode) : 0;
 }
 
 VFS_SYSCALL(fsync)
@@ -157,5 +159,7 @@ VFS_SYSCALL(ftruncate)
 		return -EBADF;
 	if (a2 < 0 || !S_ISREG(f->inode->mode) || !vfs_file_writable(f))
 		return -EINVAL;
+	if (f->inode->fs != NULL)
+		return vfs_fs_truncate(f->inode, (uint64_t)a2);
 	return vfs_data_truncate(f->inode, (uint64_t)a2);
 }

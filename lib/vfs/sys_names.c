@@ -139,13 +139,20 @@ VFS_SYSCALL(truncate)
 		return -EISDIR;
 	if (a2 < 0 || !S_ISREG(p.inode->mode))
 		return -EINVAL;
+	if (p.inode->fs != NULL)
+		return vfs_fs_truncate(p.inode, (uint64_t)a2);
 	return vfs_data_truncate(p.inode, (uint64_t)a2);
 }
 
-static void names_chmod(struct vfs_inode *inode, uint32_t mode)
+static long names_chmod(struct vfs_inode *inode, uint32_t mode)
 {
+	int r = vfs_fs_writable(inode);
+
+	if (r != 0)
+		return r;
 	inode->mode = (inode->mode & S_IFMT) | (mode & 07777);
 	inode->ctime_ns = vfs_now();
+	return inode->fs != NULL ? vfs_fs_setattr(inode) : 0;
 }
 
 VFS_SYSCALL(fchmod)
@@ -154,8 +161,7 @@ VFS_SYSCALL(fchmod)
 
 	if (f == NULL || (f->flags & O_PATH))
 		return -EBADF;
-	names_chmod(f->inode, (uint32_t)a2);
-	return 0;
+	return names_chmod(f->inode, (uint32_t)a2);
 }
 
 static long names_chmod_at(int dirfd, const char *path, uint32_t mode)
@@ -165,8 +171,7 @@ static long names_chmod_at(int dirfd, const char *path, uint32_t mode)
 
 	if (r != 0)
 		return r;
-	names_chmod(p.inode, mode);
-	return 0;
+	return names_chmod(p.inode, mode);
 }
 
 VFS_SYSCALL(chmod)
@@ -221,4 +226,65 @@ VFS_SYSCALL(lchown)
 VFS_SYSCALL(fchownat)
 {
 	return names_chown_at((int)a1, (const char *)a2, vfs_at_flags(a5 & AT_SYMLINK_NOFOLLOW), a3, a4);
+}
+
+/* A timespec of utimensat: UTIME_NOW, UTIME_OMIT (-1: leave it) or a time, EINVAL when malformed. */
+static int names_time(const struct timespec *ts, int64_t now, int64_t *out)
+{
+	if (ts == NULL || ts->tv_nsec == UTIME_NOW) {
+		*out = now;
+		return 0;
+	}
+	if (ts->tv_nsec == UTIME_OMIT) {
+		*out = -1;
+		return 0;
+	}
+	if (ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000 || ts->tv_sec > INT64_MAX / 1000000000 - 1 ||
+	    ts->tv_sec < INT64_MIN / 1000000000 + 1)
+		return -EINVAL;
+	*out = (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+	return 0;
+}
+
+static long names_utimens(int dirfd, const char *path, const struct timespec *times, int flags)
+{
+	struct vfs_inode *inode;
+	int64_t now = vfs_now(), atime, mtime;
+	int r;
+
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	if ((r = names_time(times, now, &atime)) != 0 || (r = names_time(times ? times + 1 : NULL, now, &mtime)) != 0)
+		return r;
+	/* futimens: no path, the fd itself. */
+	if (path == NULL) {
+		struct vfs_file *f = vfs_fd_get(dirfd);
+
+		if (f == NULL || (f->flags & O_PATH))
+			return -EBADF;
+		inode = f->inode;
+	} else {
+		struct vfs_path p;
+
+		r = vfs_lookup_existing(dirfd, path, vfs_at_flags(flags), &p);
+		if (r != 0)
+			return r;
+		inode = p.inode;
+	}
+	if (atime == -1 && mtime == -1)
+		return 0;
+	r = vfs_fs_writable(inode);
+	if (r != 0)
+		return r;
+	if (atime != -1)
+		inode->atime_ns = atime;
+	if (mtime != -1)
+		inode->mtime_ns = mtime;
+	inode->ctime_ns = now;
+	return inode->fs != NULL ? vfs_fs_setattr(inode) : 0;
+}
+
+VFS_SYSCALL(utimensat)
+{
+	return names_utimens((int)a1, (const char *)a2, (const struct timespec *)a3, (int)a4);
 }

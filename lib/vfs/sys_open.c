@@ -21,8 +21,11 @@ static int open_existing(struct vfs_inode *inode, int flags)
 	}
 	if (flags & O_DIRECTORY)
 		return -ENOTDIR;
+	/* Writing, or truncating, a file on a read-only mount. */
+	if (inode->fs != NULL && !(flags & O_PATH) && (acc != O_RDONLY || (flags & O_TRUNC)) && vfs_fs_writable(inode))
+		return -EROFS;
 	if ((flags & O_TRUNC) && S_ISREG(inode->mode) && !(flags & O_PATH))
-		return vfs_data_truncate(inode, 0);
+		return inode->fs != NULL ? vfs_fs_truncate(inode, 0) : vfs_data_truncate(inode, 0);
 	return 0;
 }
 

@@ -34,6 +34,7 @@ void vfs_free(void *p, size_t size);
 /* ----------------------------------------------------------------------------------- inodes */
 
 struct vfs_dirent;
+struct vfs_mount;
 
 struct vfs_inode {
 	uint64_t ino;
@@ -43,6 +44,13 @@ struct vfs_inode {
 	uint32_t uid, gid;
 	uint64_t size; /* bytes of a regular file, length of a symlink's target */
 	int64_t atime_ns, mtime_ns, ctime_ns;
+	/*
+	 * A mounted filesystem's inode (mount.c): ino is the driver's number, the attributes a copy
+	 * of the driver's; a directory has only u.dir.parent, a symlink u.lnk, a file no u.
+	 */
+	struct vfs_mount *fs;
+	struct vfs_inode *fs_next; /* in the mount's table of inodes it has seen */
+	uint64_t fs_blocks;
 	union {
 		struct {
 			struct vfs_dirent *head, *tail; /* in creation order, cookies increasing */
@@ -133,6 +141,46 @@ int vfs_at_flags(long at_flags);
 /* The same from a directory inode, for the initrd. */
 int vfs_lookup(struct vfs_inode *start, const char *path, int flags, struct vfs_path *out);
 size_t vfs_strnlen(const char *s, size_t max);
+
+/* ------------------------------------------------------------------------- mounted filesystems */
+
+#include <mica/vfs_fs.h>
+
+/* One filesystem mounted on a ramfs name (mount.c); its inodes are cached by number while named. */
+struct vfs_mount {
+	const struct vfs_fs_ops *ops;
+	void *fs;
+	bool readonly;
+	uint32_t dev; /* st_dev of its files */
+	struct vfs_inode *root;
+	struct vfs_inode **table;
+	size_t buckets;
+	size_t inodes; /* in the table */
+	bool gone;     /* unmounted: the driver is closed, open files left get -EIO */
+	struct vfs_mount *next;
+};
+
+/* The child name names in a mounted directory, NULL if none or the driver failed. */
+struct vfs_inode *vfs_fs_child(struct vfs_inode *dir, const char *name, size_t len);
+int vfs_fs_make(struct vfs_path *p, uint32_t mode, struct vfs_inode **out);
+int vfs_fs_remove(struct vfs_path *p, bool is_dir);
+int vfs_fs_rename(struct vfs_path *from, struct vfs_path *to, unsigned flags);
+long vfs_fs_read(struct vfs_inode *inode, void *buf, size_t len, uint64_t off);
+long vfs_fs_write(struct vfs_inode *inode, const void *buf, size_t len, uint64_t off);
+int vfs_fs_truncate(struct vfs_inode *inode, uint64_t size);
+int vfs_fs_sync(struct vfs_inode *inode);
+/* Writes the inode's mode and times (after chmod, utimensat) to the driver. */
+int vfs_fs_setattr(struct vfs_inode *inode);
+int vfs_fs_readdir(struct vfs_inode *dir, uint64_t pos, vfs_fs_filldir_t fill, void *ctx);
+/* The last name and reference went: the driver frees the inode, the cache forgets it. */
+void vfs_fs_forget(struct vfs_inode *inode);
+/* -EROFS when inode is on a read-only mount, else 0. */
+int vfs_fs_writable(const struct vfs_inode *inode);
+/* The root of a mount: it cannot be removed or renamed. */
+static inline bool vfs_fs_is_root(const struct vfs_inode *inode)
+{
+	return inode->fs != NULL && inode->fs->root == inode;
+}
 
 /* ------------------------------------------------------------------------ names: make, remove */
 

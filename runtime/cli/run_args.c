@@ -31,6 +31,12 @@ const char run_args_usage[] =
 	"                      read-only, the guest's writes fail. name: what the guest\n"
 	"                      reads in xenstore (default disk0, disk1, ...). IMAGE must\n"
 	"                      come from an app that selects block storage\n"
+	"  --mount PATH=DISK   the guest mounts the file system on disk DISK (a --disk\n"
+	"                      name) at PATH, an absolute path (repeatable)\n"
+	"  --snapshot FILE     when the guest says it is ready, save it to FILE and exit 0\n"
+	"                      (IMAGE must come from an app that signals ready)\n"
+	"  --restore FILE      resume the guest saved in FILE instead of booting; IMAGE may\n"
+	"                      then be left out (if given, it must be the one saved)\n"
 	"  --stats             print boot time, hypercall count and per-NIC and per-disk\n"
 	"                      counters to stderr at the end\n"
 	"  -h, --help          show this help\n"
@@ -267,10 +273,62 @@ static int run_args_disk(char *v, struct run_config *cfg, char *err, size_t errl
 	return 0;
 }
 
+/* A guest mount point: absolute, 2-63 bytes, no empty, "." or ".." components. */
+static bool run_args_mount_path(const char *s, size_t len)
+{
+	if (len < 2 || len > 63 || s[0] != '/' || s[len - 1] == '/')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)s[i] <= ' ' || s[i] == '=' || s[i] == ',' || (unsigned char)s[i] >= 0x7f)
+			return false;
+		if (s[i] == '/') {
+			size_t n = 1;
+			while (i + n < len && s[i + n] != '/')
+				n++;
+			if (n == 1 || (n == 2 && s[i + 1] == '.') || (n == 3 && s[i + 1] == '.' && s[i + 2] == '.'))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* Each --mount PATH=DISK, once every --disk is known: DISK must name one, each disk mounted once. */
+static int run_args_mounts(char **mounts, int nmounts, struct run_config *cfg, char *err, size_t errlen)
+{
+	for (int m = 0; m < nmounts; m++) {
+		const char *v = mounts[m], *eq = strrchr(v, '=');
+		if (!eq || !run_args_mount_path(v, (size_t)(eq - v))) {
+			snprintf(err, errlen, "--mount '%s' is not PATH=DISK with PATH absolute (2-63 bytes, no . or ..)", v);
+			return -1;
+		}
+		int d;
+		for (d = 0; d < cfg->ndisks && strcmp(cfg->disks[d].name, eq + 1) != 0; d++)
+			;
+		if (d == cfg->ndisks) {
+			snprintf(err, errlen, "--mount '%s': no --disk is named '%s'", v, eq + 1);
+			return -1;
+		}
+		if (cfg->disks[d].mount[0]) {
+			snprintf(err, errlen, "--mount '%s': disk %s is already mounted at %s", v, eq + 1, cfg->disks[d].mount);
+			return -1;
+		}
+		for (int o = 0; o < cfg->ndisks; o++) {
+			if (strlen(cfg->disks[o].mount) == (size_t)(eq - v) && strncmp(cfg->disks[o].mount, v, (size_t)(eq - v)) == 0) {
+				snprintf(err, errlen, "--mount '%s': %.*s already has disk %s", v, (int)(eq - v), v, cfg->disks[o].name);
+				return -1;
+			}
+		}
+		memcpy(cfg->disks[d].mount, v, (size_t)(eq - v));
+	}
+	return 0;
+}
+
 enum run_args_result run_args_parse(int argc, char **argv, struct run_config *cfg, char *err,
 				    size_t errlen)
 {
 	static char *env[RUN_MAX_ENV];
+	char *mounts[RUN_MAX_DISKS];
+	int nmounts = 0;
 	cfg->env = env;
 	cfg->mem = RUN_DEFAULT_MEM;
 	cfg->backend = RUN_BACKEND_AUTO;
@@ -319,6 +377,24 @@ enum run_args_result run_args_parse(int argc, char **argv, struct run_config *cf
 		} else if ((v = run_args_value(argc, argv, &i, "--disk", &missing))) {
 			if (run_args_disk((char *)v, cfg, err, errlen) != 0)
 				return RUN_ARGS_ERROR;
+		} else if ((v = run_args_value(argc, argv, &i, "--mount", &missing))) {
+			if (nmounts == RUN_MAX_DISKS) {
+				snprintf(err, errlen, "more than %d --mount mounts", RUN_MAX_DISKS);
+				return RUN_ARGS_ERROR;
+			}
+			mounts[nmounts++] = (char *)v;
+		} else if ((v = run_args_value(argc, argv, &i, "--snapshot", &missing))) {
+			if (!*v) {
+				snprintf(err, errlen, "--snapshot needs a file name");
+				return RUN_ARGS_ERROR;
+			}
+			cfg->snapshot_path = v;
+		} else if ((v = run_args_value(argc, argv, &i, "--restore", &missing))) {
+			if (!*v) {
+				snprintf(err, errlen, "--restore needs a file name");
+				return RUN_ARGS_ERROR;
+			}
+			cfg->restore_path = v;
 		} else if ((v = run_args_value(argc, argv, &i, "--backend", &missing))) {
 			if (strcmp(v, "proc") == 0)
 				cfg->backend = RUN_BACKEND_PROC;
@@ -340,6 +416,18 @@ enum run_args_result run_args_parse(int argc, char **argv, struct run_config *cf
 	}
 	if (i < argc && strcmp(argv[i], "--") == 0)
 		i++;
+	if (run_args_mounts(mounts, nmounts, cfg, err, errlen) != 0)
+		return RUN_ARGS_ERROR;
+	if (cfg->snapshot_path && cfg->restore_path) {
+		snprintf(err, errlen, "--snapshot and --restore cannot be combined");
+		return RUN_ARGS_ERROR;
+	}
+	if (cfg->restore_path && i + 1 < argc) {
+		snprintf(err, errlen, "--restore resumes the saved guest: it takes no guest ARGS");
+		return RUN_ARGS_ERROR;
+	}
+	if (i >= argc && cfg->restore_path)
+		return RUN_ARGS_OK;
 	if (i >= argc) {
 		snprintf(err, errlen, "no image given");
 		return RUN_ARGS_ERROR;

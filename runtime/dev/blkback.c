@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include "util/log.h"
 #include "xen/evtchn.h"
@@ -28,6 +31,26 @@
 #define BLKBACK_SECTORS_PER_PAGE (MICA_PAGE_SIZE / BLKBACK_SECTOR)
 #define BLKBACK_VDEV_BASE 51712u /* xvda: major 202, minor 0; each disk 16 minors on */
 #define BLKBACK_LOGGED_HANDSHAKE (1u << BLKBACK_NR_REFUSALS)
+/* feature-max-indirect-segments: 1 MiB a request, whose segments fit one indirect page. */
+#define BLKBACK_MAX_SEGS 256u
+#define BLKBACK_SEGS_PER_INDIRECT (MICA_PAGE_SIZE / sizeof(struct blkif_request_segment))
+/*
+ * Work one notify (or one resumption) may do before mica looks at its other duties: half a ring
+ * of requests or 8 MiB of data, whichever comes first. The rest waits one monitor loop turn.
+ */
+#define BLKBACK_BUDGET_REQUESTS 16u
+#define BLKBACK_BUDGET_BYTES (8u << 20)
+
+_Static_assert(BLKBACK_MAX_SEGS <= BLKBACK_SEGS_PER_INDIRECT * BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST,
+	       "indirect segments fit the indirect pages a request can name");
+
+/* A read or write, direct or indirect, in mica's own memory: what is validated is what is done. */
+struct blkback_io {
+	uint8_t op;          /* BLKIF_OP_READ or BLKIF_OP_WRITE (an indirect request's indirect_op) */
+	unsigned int nseg;
+	uint64_t sector;
+	struct blkif_request_segment seg[BLKBACK_MAX_SEGS];
+};
 
 struct blkback {
 	struct guest *g;
@@ -42,8 +65,13 @@ struct blkback {
 	struct gnttab_mapping map;
 	blkif_back_ring_t ring;
 	uint32_t port;
+	/* Always readable; polled (POLLIN) only while requests wait beyond a notify's budget. */
+	int resume_fd;
 	struct blkback_stats st;
-	uint8_t buf[BLKIF_MAX_SEGMENTS_PER_REQUEST * MICA_PAGE_SIZE];
+	struct blkback_io io;
+	struct gnttab_mapping seg_map[BLKBACK_MAX_SEGS];
+	struct iovec iov[BLKBACK_MAX_SEGS];
+	uint8_t buf[BLKBACK_MAX_SEGS * MICA_PAGE_SIZE];
 };
 
 /* The disks of the guest being run: struct guest has no slot for them. */
@@ -82,17 +110,13 @@ static void blkback_respond(struct blkback *bb, uint64_t id, uint8_t op, int16_t
 	bb->ring.rsp_prod_pvt++;
 }
 
-/* Validates a read's or write's private copy; its byte count, or 0 (refusal counted) to refuse it. */
-static uint32_t blkback_rw_valid(struct blkback *bb, const blkif_request_t *req, const char *what)
+/* Validates bb->io's segments and range; its byte count, or 0 (refusal counted) to refuse it. */
+static uint32_t blkback_rw_valid(struct blkback *bb, const char *what)
 {
-	if (req->nr_segments == 0 || req->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST) {
-		blkback_refuse(bb, BLKBACK_REFUSED_SEGMENTS, "%s of %u segments (1 to %u allowed)", what,
-			       req->nr_segments, BLKIF_MAX_SEGMENTS_PER_REQUEST);
-		return 0;
-	}
+	const struct blkback_io *io = &bb->io;
 	uint64_t total = 0;
-	for (unsigned int i = 0; i < req->nr_segments; i++) {
-		const struct blkif_request_segment *s = &req->seg[i];
+	for (unsigned int i = 0; i < io->nseg; i++) {
+		const struct blkif_request_segment *s = &io->seg[i];
 		if (s->first_sect > s->last_sect || s->last_sect >= BLKBACK_SECTORS_PER_PAGE) {
 			blkback_refuse(bb, BLKBACK_REFUSED_SECTOR, "%s segment of sectors %u..%u (0 <= first <= last <= 7)",
 				       what, s->first_sect, s->last_sect);
@@ -100,75 +124,135 @@ static uint32_t blkback_rw_valid(struct blkback *bb, const blkif_request_t *req,
 		}
 		total += (uint64_t)s->last_sect - s->first_sect + 1;
 	}
-	if (req->sector_number > bb->sectors || total > bb->sectors - req->sector_number) {
+	if (io->sector > bb->sectors || total > bb->sectors - io->sector) {
 		blkback_refuse(bb, BLKBACK_REFUSED_RANGE, "%s of %llu sectors at sector %llu beyond the disk's %llu",
-			       what, (unsigned long long)total, (unsigned long long)req->sector_number,
+			       what, (unsigned long long)total, (unsigned long long)io->sector,
 			       (unsigned long long)bb->sectors);
 		return 0;
 	}
 	return (uint32_t)(total * BLKBACK_SECTOR);
 }
 
-static int16_t blkback_read(struct blkback *bb, const blkif_request_t *req)
+static uint32_t blkback_seg_len(const struct blkif_request_segment *s)
 {
-	uint32_t len = blkback_rw_valid(bb, req, "read");
-	if (!len)
-		return BLKIF_RSP_ERROR;
-	if (pread(bb->fd, bb->buf, len, (off_t)(req->sector_number * BLKBACK_SECTOR)) != (ssize_t)len) {
+	return (uint32_t)(s->last_sect - s->first_sect + 1) * BLKBACK_SECTOR;
+}
+
+/*
+ * The file I/O straight between the file and the granted pages, each held for the call: no copy
+ * in mica. 1 done, 0 when a grant cannot be held that way (the copying path then decides), -1
+ * for a host I/O error.
+ */
+static int blkback_rw_direct(struct blkback *bb, uint32_t len)
+{
+	struct blkback_io *io = &bb->io;
+	bool read = io->op == BLKIF_OP_READ;
+	unsigned int held = 0;
+	for (; held < io->nseg; held++) {
+		const struct blkif_request_segment *s = &io->seg[held];
+		uint8_t *page = gnttab_map(bb->g, s->gref, read, &bb->seg_map[held]);
+		if (!page)
+			break;
+		bb->iov[held] = (struct iovec){page + s->first_sect * BLKBACK_SECTOR, blkback_seg_len(s)};
+	}
+	int rc = 0;
+	if (held == io->nseg) {
+		off_t at = (off_t)(io->sector * BLKBACK_SECTOR);
+		ssize_t n = read ? preadv(bb->fd, bb->iov, (int)held, at) : pwritev(bb->fd, bb->iov, (int)held, at);
+		rc = n == (ssize_t)len ? 1 : -1;
+	}
+	while (held)
+		gnttab_unmap(&bb->seg_map[--held]);
+	return rc;
+}
+
+/* The same through mica's buffer, one grant at a time, for the requests the direct path cannot hold. */
+static int16_t blkback_rw_copy(struct blkback *bb, uint32_t len, const char *what)
+{
+	struct blkback_io *io = &bb->io;
+	bool read = io->op == BLKIF_OP_READ;
+	off_t off = (off_t)(io->sector * BLKBACK_SECTOR);
+	if (read && pread(bb->fd, bb->buf, len, off) != (ssize_t)len) {
 		bb->st.io_errors++;
 		return BLKIF_RSP_ERROR;
 	}
 	uint32_t at = 0;
-	for (unsigned int i = 0; i < req->nr_segments; i++) {
-		const struct blkif_request_segment *s = &req->seg[i];
-		uint32_t n = (uint32_t)(s->last_sect - s->first_sect + 1) * BLKBACK_SECTOR;
-		if (gnttab_copy_to_guest(bb->g, s->gref, s->first_sect * BLKBACK_SECTOR, bb->buf + at, n) != 0) {
-			blkback_refuse(bb, BLKBACK_REFUSED_GRANT, "read into grant reference %u, not writable by domain 0",
-				       s->gref);
+	for (unsigned int i = 0; i < io->nseg; i++) {
+		const struct blkif_request_segment *s = &io->seg[i];
+		uint32_t n = blkback_seg_len(s), o = s->first_sect * BLKBACK_SECTOR;
+		int rc = read ? gnttab_copy_to_guest(bb->g, s->gref, o, bb->buf + at, n)
+			      : gnttab_copy_from_guest(bb->g, s->gref, o, bb->buf + at, n);
+		if (rc != 0) {
+			blkback_refuse(bb, BLKBACK_REFUSED_GRANT, "%s %s grant reference %u, not %s by domain 0", what,
+				       read ? "into" : "from", s->gref, read ? "writable" : "readable");
 			return BLKIF_RSP_ERROR;
 		}
 		at += n;
 	}
-	bb->st.reads++;
-	bb->st.read_bytes += len;
+	if (!read && pwrite(bb->fd, bb->buf, len, off) != (ssize_t)len) {
+		bb->st.io_errors++;
+		return BLKIF_RSP_ERROR;
+	}
 	return BLKIF_RSP_OKAY;
 }
 
-/* A write, or a flush carrying data: every segment is gathered before the file is touched. */
-static int16_t blkback_write(struct blkback *bb, const blkif_request_t *req, const char *what)
+/* bb->io, a read or a write (or a flush's data): every check before the file is touched. */
+static int16_t blkback_rw(struct blkback *bb, const char *what)
 {
-	if (bb->ro) {
+	struct blkback_io *io = &bb->io;
+	if (io->op == BLKIF_OP_WRITE && bb->ro) {
 		/* An error, as Linux's blkback answers: the guest's write failed, it is not an unknown op. */
 		blkback_refuse(bb, BLKBACK_REFUSED_READONLY, "%s to a read-only disk", what);
 		return BLKIF_RSP_ERROR;
 	}
-	uint32_t len = blkback_rw_valid(bb, req, what);
+	uint32_t len = blkback_rw_valid(bb, what);
 	if (!len)
 		return BLKIF_RSP_ERROR;
-	uint32_t at = 0;
-	for (unsigned int i = 0; i < req->nr_segments; i++) {
-		const struct blkif_request_segment *s = &req->seg[i];
-		uint32_t n = (uint32_t)(s->last_sect - s->first_sect + 1) * BLKBACK_SECTOR;
-		if (gnttab_copy_from_guest(bb->g, s->gref, s->first_sect * BLKBACK_SECTOR, bb->buf + at, n) != 0) {
-			blkback_refuse(bb, BLKBACK_REFUSED_GRANT, "%s from grant reference %u, not readable by domain 0",
-				       what, s->gref);
-			return BLKIF_RSP_ERROR;
-		}
-		at += n;
-	}
-	if (pwrite(bb->fd, bb->buf, len, (off_t)(req->sector_number * BLKBACK_SECTOR)) != (ssize_t)len) {
+	int rc = blkback_rw_direct(bb, len);
+	if (rc < 0) {
 		bb->st.io_errors++;
 		return BLKIF_RSP_ERROR;
 	}
-	bb->st.writes++;
-	bb->st.written_bytes += len;
+	if (rc == 0) {
+		int16_t st = blkback_rw_copy(bb, len, what);
+		if (st != BLKIF_RSP_OKAY)
+			return st;
+	}
+	if (io->op == BLKIF_OP_READ) {
+		bb->st.reads++;
+		bb->st.read_bytes += len;
+	} else {
+		bb->st.writes++;
+		bb->st.written_bytes += len;
+	}
 	return BLKIF_RSP_OKAY;
+}
+
+/* A direct request's segments into bb->io; false (refusal counted) for a count blkif forbids. */
+static bool blkback_direct_io(struct blkback *bb, const blkif_request_t *req, uint8_t op, const char *what)
+{
+	if (req->nr_segments == 0 || req->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST) {
+		blkback_refuse(bb, BLKBACK_REFUSED_SEGMENTS, "%s of %u segments (1 to %u allowed)", what,
+			       req->nr_segments, BLKIF_MAX_SEGMENTS_PER_REQUEST);
+		return false;
+	}
+	bb->io.op = op;
+	bb->io.nseg = req->nr_segments;
+	bb->io.sector = req->sector_number;
+	memcpy(bb->io.seg, req->seg, req->nr_segments * sizeof(req->seg[0]));
+	return true;
 }
 
 static int16_t blkback_flush(struct blkback *bb, const blkif_request_t *req)
 {
 	if (req->nr_segments) {
-		int16_t st = blkback_write(bb, req, "flush");
+		if (bb->ro) {
+			blkback_refuse(bb, BLKBACK_REFUSED_READONLY, "flush to a read-only disk");
+			return BLKIF_RSP_ERROR;
+		}
+		if (!blkback_direct_io(bb, req, BLKIF_OP_WRITE, "flush"))
+			return BLKIF_RSP_ERROR;
+		int16_t st = blkback_rw(bb, "flush");
 		if (st != BLKIF_RSP_OKAY)
 			return st;
 	}
@@ -178,6 +262,48 @@ static int16_t blkback_flush(struct blkback *bb, const blkif_request_t *req)
 	}
 	bb->st.flushes++;
 	return BLKIF_RSP_OKAY;
+}
+
+/*
+ * An indirect read or write: its segment list is copied out of the indirect pages once, then
+ * validated like a direct request's. The response names the indirect_op, as Linux's blkback does.
+ */
+static int16_t blkback_indirect(struct blkback *bb, const blkif_request_t *req, uint8_t *rsp_op)
+{
+	blkif_request_indirect_t ind;
+	_Static_assert(sizeof(ind) <= sizeof(*req), "an indirect request fits a request");
+	memcpy(&ind, req, sizeof(ind));
+	if (ind.indirect_op != BLKIF_OP_READ && ind.indirect_op != BLKIF_OP_WRITE) {
+		blkback_refuse(bb, BLKBACK_REFUSED_OP, "indirect operation %u (served: read, write)", ind.indirect_op);
+		return BLKIF_RSP_EOPNOTSUPP;
+	}
+	*rsp_op = ind.indirect_op;
+	const char *what = ind.indirect_op == BLKIF_OP_READ ? "indirect read" : "indirect write";
+	if (ind.indirect_op == BLKIF_OP_WRITE && bb->ro) {
+		blkback_refuse(bb, BLKBACK_REFUSED_READONLY, "%s to a read-only disk", what);
+		return BLKIF_RSP_ERROR;
+	}
+	if (ind.nr_segments == 0 || ind.nr_segments > BLKBACK_MAX_SEGS) {
+		blkback_refuse(bb, BLKBACK_REFUSED_SEGMENTS, "%s of %u segments (1 to %u allowed)", what,
+			       ind.nr_segments, BLKBACK_MAX_SEGS);
+		return BLKIF_RSP_ERROR;
+	}
+	bb->io.op = ind.indirect_op;
+	bb->io.nseg = ind.nr_segments;
+	bb->io.sector = ind.sector_number;
+	for (unsigned int p = 0, done = 0; done < ind.nr_segments; p++) {
+		unsigned int n = ind.nr_segments - done;
+		if (n > BLKBACK_SEGS_PER_INDIRECT)
+			n = BLKBACK_SEGS_PER_INDIRECT;
+		if (gnttab_copy_from_guest(bb->g, ind.indirect_grefs[p], 0, bb->io.seg + done,
+					   n * (uint32_t)sizeof(bb->io.seg[0])) != 0) {
+			blkback_refuse(bb, BLKBACK_REFUSED_GRANT, "%s whose indirect page %u (grant reference %u) is not "
+				       "readable by domain 0", what, p, ind.indirect_grefs[p]);
+			return BLKIF_RSP_ERROR;
+		}
+		done += n;
+	}
+	return blkback_rw(bb, what);
 }
 
 static int16_t blkback_discard(struct blkback *bb, const blkif_request_t *req)
@@ -196,6 +322,7 @@ static int16_t blkback_discard(struct blkback *bb, const blkif_request_t *req)
 			       (unsigned long long)bb->sectors);
 		return BLKIF_RSP_ERROR;
 	}
+	/* BLKIF_DISCARD_SECURE is ignored: discard-secure is not offered (xen/io/blkif.h). */
 	if (d.nr_sectors && fallocate(bb->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 				      (off_t)(d.sector_number * BLKBACK_SECTOR),
 				      (off_t)(d.nr_sectors * BLKBACK_SECTOR)) != 0) {
@@ -206,15 +333,18 @@ static int16_t blkback_discard(struct blkback *bb, const blkif_request_t *req)
 	return BLKIF_RSP_OKAY;
 }
 
-static void blkback_request(struct blkback *bb, const blkif_request_t *req)
+/* Answers one request (mica's private copy); returns the bytes it moved, for the budget. */
+static uint32_t blkback_request(struct blkback *bb, const blkif_request_t *req)
 {
+	uint64_t before = bb->st.read_bytes + bb->st.written_bytes;
+	uint8_t op = req->operation;
 	int16_t status;
 	switch (req->operation) {
 	case BLKIF_OP_READ:
-		status = blkback_read(bb, req);
+		status = blkback_direct_io(bb, req, BLKIF_OP_READ, "read") ? blkback_rw(bb, "read") : BLKIF_RSP_ERROR;
 		break;
 	case BLKIF_OP_WRITE:
-		status = blkback_write(bb, req, "write");
+		status = blkback_direct_io(bb, req, BLKIF_OP_WRITE, "write") ? blkback_rw(bb, "write") : BLKIF_RSP_ERROR;
 		break;
 	case BLKIF_OP_FLUSH_DISKCACHE:
 		status = blkback_flush(bb, req);
@@ -222,19 +352,28 @@ static void blkback_request(struct blkback *bb, const blkif_request_t *req)
 	case BLKIF_OP_DISCARD:
 		status = blkback_discard(bb, req);
 		break;
+	case BLKIF_OP_INDIRECT:
+		status = blkback_indirect(bb, req, &op);
+		break;
 	default:
-		blkback_refuse(bb, BLKBACK_REFUSED_OP, "operation %u (served: read, write, flush, discard)",
+		blkback_refuse(bb, BLKBACK_REFUSED_OP, "operation %u (served: read, write, flush, discard, indirect)",
 			       req->operation);
 		status = BLKIF_RSP_EOPNOTSUPP;
 		break;
 	}
-	blkback_respond(bb, req->id, req->operation, status);
+	blkback_respond(bb, req->id, op, status);
+	return (uint32_t)(bb->st.read_bytes + bb->st.written_bytes - before);
 }
 
-/* Serves the ring until the frontend has nothing more queued. */
+/*
+ * Serves the ring until the frontend has nothing more queued, or the budget is spent: then the
+ * disk's resume fd is polled, and the rest is served on the monitor loop's next turn.
+ */
 static void blkback_serve(struct blkback *bb)
 {
-	bool notify = false, more;
+	bool notify = false, more = false;
+	unsigned int requests = 0;
+	uint64_t bytes = 0;
 	if (!bb->connected || bb->stopped)
 		return;
 	do {
@@ -242,6 +381,7 @@ static void blkback_serve(struct blkback *bb)
 		if (RING_REQUEST_PROD_OVERFLOW(&bb->ring, prod)) {
 			/* Nothing on this ring can be trusted any more, but mica goes on. */
 			bb->stopped = true;
+			more = false;
 			bb->st.refused[BLKBACK_REFUSED_RING]++;
 			if (!(bb->logged & (1u << BLKBACK_REFUSED_RING)))
 				log_error("disk%u: ring indices are corrupt (requests up to %u, %u answered, ring of %u); disk stopped",
@@ -249,17 +389,25 @@ static void blkback_serve(struct blkback *bb)
 			bb->logged |= 1u << BLKBACK_REFUSED_RING;
 			break;
 		}
-		while (bb->ring.req_cons != prod) {
+		while (bb->ring.req_cons != prod && requests < BLKBACK_BUDGET_REQUESTS && bytes < BLKBACK_BUDGET_BYTES) {
 			blkif_request_t req;
 			RING_COPY_REQUEST(&bb->ring, bb->ring.req_cons, &req);
 			bb->ring.req_cons++;
-			blkback_request(bb, &req);
+			bytes += blkback_request(bb, &req);
+			requests++;
 		}
 		bool n;
 		RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&bb->ring, n);
 		notify |= n;
+		if (bb->ring.req_cons != prod) {
+			more = true;
+			break;
+		}
 		RING_FINAL_CHECK_FOR_REQUESTS(&bb->ring, more);
 	} while (more);
+	if (more)
+		bb->st.resumed++;
+	guest_fd_events(bb->g, bb->resume_fd, more ? POLLIN : 0);
 	if (notify)
 		evtchn_raise_bound(bb->g, bb->port, blkback_notify, bb);
 }
@@ -267,6 +415,13 @@ static void blkback_serve(struct blkback *bb)
 static void blkback_notify(struct guest *g, uint32_t port)
 {
 	blkback_serve(g->ports[port].backend_arg);
+}
+
+static void blkback_resume(struct guest *g, short revents, void *arg)
+{
+	(void)g;
+	(void)revents;
+	blkback_serve(arg);
 }
 
 /* -------------------------------------------------------------------------------- handshake */
@@ -309,6 +464,7 @@ static void blkback_disconnect(struct blkback *bb)
 {
 	evtchn_unbind_guest(bb->g, bb->port, blkback_notify, bb);
 	gnttab_unmap(&bb->map);
+	guest_fd_events(bb->g, bb->resume_fd, 0);
 	bb->port = 0;
 	bb->connected = bb->stopped = false;
 }
@@ -390,23 +546,29 @@ static void blkback_frontend_changed(struct guest *g, const char *path, void *ar
 /* The keys of docs/abi.md §13, written before the guest runs: it finds them on its first read. */
 static int blkback_publish(struct blkback *bb, const struct run_disk *disk)
 {
-	char vdev[12], fe_id[8], be_id[8], sectors[24], state[64];
+	char vdev[12], fe_id[8], be_id[8], sectors[24], state[64], max_segs[8];
+	snprintf(max_segs, sizeof(max_segs), "%u", BLKBACK_MAX_SEGS);
 	snprintf(vdev, sizeof(vdev), "%u", BLKBACK_VDEV_BASE + 16 * bb->idx);
 	snprintf(fe_id, sizeof(fe_id), "%u", MICA_DOMID_GUEST);
 	snprintf(be_id, sizeof(be_id), "%u", MICA_DOMID_BACKEND);
 	snprintf(sectors, sizeof(sectors), "%llu", (unsigned long long)bb->sectors);
-	/* Empty values (discard on a read-only disk, info on a writable one) are not written. State last. */
+	/*
+	 * Empty values (discard on a read-only disk, info on a writable one, mount without --mount) are
+	 * not written. State last.
+	 */
 	const char *const keys[][3] = {
 		{bb->fe, "backend", bb->be},
 		{bb->fe, "backend-id", be_id},
 		{bb->fe, "virtual-device", vdev},
 		{bb->fe, "device-type", "disk"},
 		{bb->fe, "name", disk->name},
+		{bb->fe, "mount", disk->mount},
 		{bb->fe, "state", "1"},
 		{bb->be, "frontend", bb->fe},
 		{bb->be, "frontend-id", fe_id},
 		{bb->be, "mode", disk->ro ? "r" : "w"},
 		{bb->be, "feature-flush-cache", "1"},
+		{bb->be, "feature-max-indirect-segments", max_segs},
 		{bb->be, "feature-discard", disk->ro ? "" : "1"},
 		{bb->be, "discard-granularity", "4096"},
 		{bb->be, "sector-size", "512"},
@@ -448,6 +610,15 @@ struct blkback *blkback_create(struct guest *g, unsigned int idx, const struct r
 	snprintf(bb->fe, sizeof(bb->fe), "/local/domain/%u/device/vbd/%u", MICA_DOMID_GUEST, idx);
 	snprintf(bb->be, sizeof(bb->be), "/local/domain/%u/backend/vbd/%u/%u", MICA_DOMID_BACKEND,
 		 MICA_DOMID_GUEST, idx);
+	bb->resume_fd = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (bb->resume_fd < 0 || guest_fd_add(g, bb->resume_fd, 0, blkback_resume, bb) != 0) {
+		log_error("disk%u: cannot make its resume event: %s", idx,
+			  bb->resume_fd < 0 ? strerror(errno) : "too many host fds");
+		if (bb->resume_fd >= 0)
+			close(bb->resume_fd);
+		free(bb);
+		return NULL;
+	}
 	blkback_disks[slot] = bb;
 	if (blkback_publish(bb, disk) != 0) {
 		log_error("disk%u: cannot publish its xenstore keys", idx);
@@ -470,6 +641,8 @@ void blkback_destroy(struct blkback *bb)
 		if (blkback_disks[i] == bb)
 			blkback_disks[i] = NULL;
 	blkback_disconnect(bb);
+	guest_fd_remove(bb->g, bb->resume_fd);
+	close(bb->resume_fd);
 	free(bb);
 }
 
@@ -493,10 +666,11 @@ static void blkback_print_stats(const struct blkback *bb)
 					       (unsigned long long)s->refused[i]);
 	fprintf(stderr,
 		"stats: disk%u: %llu reads (%llu bytes), %llu writes (%llu bytes), %llu flushes, %llu discards, "
-		"%llu I/O errors; refused: %s\n",
+		"%llu I/O errors, %llu resumptions; refused: %s\n",
 		bb->idx, (unsigned long long)s->reads, (unsigned long long)s->read_bytes,
 		(unsigned long long)s->writes, (unsigned long long)s->written_bytes, (unsigned long long)s->flushes,
-		(unsigned long long)s->discards, (unsigned long long)s->io_errors, refused);
+		(unsigned long long)s->discards, (unsigned long long)s->io_errors, (unsigned long long)s->resumed,
+		refused);
 }
 
 void blkback_stop(struct guest *g, bool stats)

@@ -9,11 +9,11 @@
 
 /* What a hostile frontend can get refused for: each class counted, and logged once per disk. */
 enum blkback_refusal {
-	BLKBACK_REFUSED_OP,       /* an operation mica does not serve (indirect, barrier, unknown) */
-	BLKBACK_REFUSED_SEGMENTS, /* nr_segments 0 (but for a flush) or above 11 */
+	BLKBACK_REFUSED_OP,       /* an operation mica does not serve (barrier, unknown, indirect other than r/w) */
+	BLKBACK_REFUSED_SEGMENTS, /* nr_segments 0 (but for a flush), above 11, or above 256 indirect */
 	BLKBACK_REFUSED_SECTOR,   /* a segment's first_sect above its last_sect, or last_sect above 7 */
 	BLKBACK_REFUSED_RANGE,    /* sectors beyond the end of the disk */
-	BLKBACK_REFUSED_GRANT,    /* a grant reference mica may not use that way */
+	BLKBACK_REFUSED_GRANT,    /* a grant reference (data or indirect page) mica may not use that way */
 	BLKBACK_REFUSED_READONLY, /* a write or discard to a read-only disk */
 	BLKBACK_REFUSED_RING,     /* ring indices no frontend can make: the disk stops */
 	BLKBACK_NR_REFUSALS
@@ -23,6 +23,7 @@ struct blkback_stats {
 	uint64_t reads, writes, flushes, discards;
 	uint64_t read_bytes, written_bytes;
 	uint64_t io_errors;       /* the host file refused a request mica found valid */
+	uint64_t resumed;         /* notifies whose requests outran the per-notify budget */
 	uint64_t refused[BLKBACK_NR_REFUSALS];
 	bool connected, stopped;
 };
@@ -30,7 +31,8 @@ struct blkback_stats {
 /*
  * Makes disk idx of g on disk->fd (the caller keeps it open until blkback_destroy): publishes its
  * xenstore keys (docs/abi.md §13) and connects when the frontend's state becomes Initialised.
- * NULL, with one log line, when there is no room for it.
+ * Takes one of g's host fds: the event that resumes requests beyond a notify's budget on the
+ * monitor loop's next turn. NULL, with one log line, when there is no room for it.
  */
 struct blkback *blkback_create(struct guest *g, unsigned int idx, const struct run_disk *disk);
 

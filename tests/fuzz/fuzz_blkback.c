@@ -2,10 +2,13 @@
 /* fuzz-cflags: -D__XEN_INTERFACE_VERSION__=0x00040e00 */
 /*
  * libFuzzer harness: a hostile blkfront. The input's first byte picks a read-only or writable
- * disk (a memfd); then records write raw ring slots, move the request producer (notifying or
- * not), rewrite grant entries and write the frontend's xenstore keys (the handshake included).
+ * disk (a memfd); then records write raw ring slots (indirect and discard requests among them),
+ * move the request producer (notifying or not, running the monitor loop's turn for work beyond
+ * the budget or not), rewrite grant entries (for data or indirect pages, which the same records
+ * fill) and write the frontend's xenstore keys (the handshake included).
  * Out-of-bounds access, a leak or any sanitizer report is a finding.
  */
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(&s->ring[idx % 32].req, &r, sizeof(r));
 			break;
 		}
-		case 1: { /* the producer moves; kind's high bits: by how much, and whether it notifies */
+		case 1: { /* the producer moves; kind's high bits: by how much, whether it notifies, a loop turn */
 			uint8_t n = 0;
 			take(&p, end, &n, 1);
 			__atomic_store_n(&s->req_prod, s->req_prod + (kind & 0x80 ? (uint32_t)n << 8 : n % 33),
@@ -118,6 +121,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (kind & 0x40) {
 				evtchn_send_t sp = {.port = port};
 				op(EVTCHNOP_send, &sp, sizeof(sp), NULL);
+			}
+			if (kind & 0x20) {
+				struct pollfd pfd[GUEST_MAX_HOST_FDS];
+				unsigned int n = guest_fd_pollfds(&g, pfd);
+				if (poll(pfd, n, 0) > 0)
+					guest_fd_dispatch(&g, pfd, n);
 			}
 			break;
 		}
@@ -131,6 +140,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ge->frame = (uint32_t)(MICA_RAM_BASE / PAGE + page);
 			ge->domid = kind & 0x80 ? 5 : MICA_DOMID_BACKEND;
 			ge->flags = flags;
+			if (kind & 0x40) { /* and the page's first bytes: a segment list for indirect requests */
+				struct blkif_request_segment seg[4];
+				take(&p, end, seg, sizeof(seg));
+				memcpy(gp(MICA_RAM_BASE + (uint64_t)(page % (RAM / PAGE)) * PAGE), seg, sizeof(seg));
+			}
 			break;
 		}
 		default: { /* a frontend key */

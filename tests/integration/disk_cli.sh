@@ -71,3 +71,16 @@ test_disk_ro_opens_the_file_read_only() {
 	assert_exit 125 unshare --user --map-user=65534 "$MICA" run --disk "$T/ro.img,ro,name=data" "$hello"
 	assert_contains "$(cat "$T/err")" "has no block device"
 }
+
+test_disk_mount_errors_name_the_bad_part() {
+	assert_exit 125 "$MICA" run --disk a.img --mount /data=disk1 /nonexistent
+	assert_contains "$(cat "$T/err")" "--mount '/data=disk1': no --disk is named 'disk1'"
+	assert_exit 125 "$MICA" run --mount /data=disk0 /nonexistent
+	assert_contains "$(cat "$T/err")" "--mount '/data=disk0': no --disk is named 'disk0'"
+	assert_exit 125 "$MICA" run --disk a.img --mount data=disk0 /nonexistent
+	assert_contains "$(cat "$T/err")" "is not PATH=DISK with PATH absolute"
+	assert_exit 125 "$MICA" run --disk a.img --mount /a/../b=disk0 /nonexistent
+	assert_contains "$(cat "$T/err")" "is not PATH=DISK with PATH absolute"
+	assert_exit 125 "$MICA" run --disk a.img --mount /a=disk0 --mount /b=disk0 /nonexistent
+	assert_contains "$(cat "$T/err")" "disk disk0 is already mounted at /a"
+}

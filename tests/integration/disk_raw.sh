@@ -76,3 +76,41 @@ test_disk_raw_without_disk() {
 	assert_exit 1 "$MICA" run "$(image blktest)" read 1
 	assert_file_contains "$T/out" "blktest: no disk 0: run it with --disk FILE"
 }
+
+test_disk_raw_discard_punches_a_hole() {
+	local before after
+	truncate -s 4M "$T/d.img"
+	disk_pattern make "$T/d.img" 3
+	before=$(stat -c %b "$T/d.img")
+	assert_exit 0 "$MICA" run --stats --disk "$T/d.img" "$(image blktest)" discard 3
+	assert_file_contains "$T/out" "ok 2 - discarded sectors 1000..3002, granularity 4096"
+	assert_file_contains "$T/out" "ok 3 - the whole granules read back as zeros"
+	assert_eq 6 "$(grep -c '^ok ' "$T/out")" "checks passed"
+	assert_file_contains "$T/out" "blktest: passed"
+	assert_file_contains "$T/err" "1 discards, 0 I/O errors"
+	# On the host: sectors 1000..2999 are zeros and no longer allocated; the pattern is around them.
+	assert_eq "$(head -c $((2000 * 512)) /dev/zero | md5sum)" \
+		"$(tail -c +$((1000 * 512 + 1)) "$T/d.img" | head -c $((2000 * 512)) | md5sum)" "the discarded sectors"
+	after=$(stat -c %b "$T/d.img")
+	((after <= before - 1900)) || { echo "error: $before 512-byte blocks before the discard, $after after" >&2; return 1; }
+	dd if=/dev/zero of="$T/d.img" bs=512 seek=1000 count=2000 conv=notrunc status=none
+	python3 - "$T/d.img" <<'PY' || return 1
+import struct, sys
+data = bytearray(open(sys.argv[1], 'rb').read())
+m = (1 << 64) - 1
+for s in list(range(0, 1000)) + list(range(3000, len(data) // 512)):
+    base = 3 * 0x9E3779B97F4A7C15 + s * 64
+    if data[s * 512:s * 512 + 512] != struct.pack('<64Q', *[((base + k) * 0xBF58476D1CE4E5B9) & m for k in range(64)]):
+        sys.exit('sector %d lost the pattern' % s)
+PY
+}
+
+test_disk_raw_discard_on_a_readonly_disk_fails() {
+	local before
+	truncate -s 2M "$T/r.img"
+	disk_pattern make "$T/r.img" 4
+	before=$(md5sum <"$T/r.img")
+	assert_exit 0 "$MICA" run --disk "$T/r.img,ro" "$(image blktest)" discard 4
+	assert_file_contains "$T/out" "ok 2 - a discard on the read-only disk fails, sectors 8 (rc -95)"
+	assert_eq "$before" "$(md5sum <"$T/r.img")" "the read-only file is unchanged"
+}

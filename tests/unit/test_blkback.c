@@ -4,6 +4,7 @@
  * Unit tests of blkback: a fake guest (RAM, a grant table, event channels, the xenstore daemon)
  * drives it as a frontend would, and a memfd stands in for the disk file.
  */
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -391,10 +392,9 @@ static void test_refused(void)
 	r.seg[0].gref = 5000;
 	unit_check(req1(0, r) == BLKIF_RSP_ERROR && stats(0).refused[BLKBACK_REFUSED_GRANT] == 2,
 		   "a write from a bad gref: error, and the file is untouched", NULL);
-	unit_check(req1(0, rw(BLKIF_OP_INDIRECT, 7, 0, 1)) == BLKIF_RSP_EOPNOTSUPP &&
-			   req1(0, rw(BLKIF_OP_WRITE_BARRIER, 8, 0, 1)) == BLKIF_RSP_EOPNOTSUPP &&
-			   req1(0, rw(200, 9, 0, 1)) == BLKIF_RSP_EOPNOTSUPP && stats(0).refused[BLKBACK_REFUSED_OP] == 3,
-		   "indirect, barrier and unknown operations: EOPNOTSUPP, counted", NULL);
+	unit_check(req1(0, rw(BLKIF_OP_WRITE_BARRIER, 8, 0, 1)) == BLKIF_RSP_EOPNOTSUPP &&
+			   req1(0, rw(200, 9, 0, 1)) == BLKIF_RSP_EOPNOTSUPP && stats(0).refused[BLKBACK_REFUSED_OP] == 2,
+		   "barrier and unknown operations: EOPNOTSUPP, counted", NULL);
 	blkif_request_discard_t d = {.operation = BLKIF_OP_DISCARD, .id = 10, .sector_number = 120, .nr_sectors = 9};
 	blkif_request_t dr;
 	memset(&dr, 0, sizeof(dr));
@@ -408,14 +408,31 @@ static void test_refused(void)
 		   "no refused write reached the file", NULL);
 }
 
-/* Requests the ring delivers together are each answered, in order. */
+/* Runs the monitor loop's part for the host fds: whatever mica polls and finds ready. */
+static int loop_turn(void)
+{
+	struct pollfd pfd[GUEST_MAX_HOST_FDS];
+	unsigned int n = guest_fd_pollfds(&g, pfd);
+	int ready = poll(pfd, n, 0);
+	if (ready > 0)
+		guest_fd_dispatch(&g, pfd, n);
+	return ready;
+}
+
+/* Requests the ring delivers together are each answered, in order, half a ring per loop turn. */
 static void test_batch(void)
 {
 	fresh();
 	buf(0, 3, GTF_permit_access);
+	unit_check(loop_turn() == 0, "an idle disk has nothing for the monitor loop", NULL);
 	for (uint64_t id = 1; id <= 32; id++)
 		put(0, rw(id % 2 ? BLKIF_OP_WRITE : BLKIF_OP_READ, id, id, 1));
 	push(0);
+	unsigned int answered = disk[0].ring.sring->rsp_prod - disk[0].ring.rsp_cons;
+	unit_check(answered == 16 && stats(0).resumed == 1, "one notify serves a budget of 16 requests",
+		   "%u answered", answered);
+	unit_check(loop_turn() == 1 && disk[0].ring.sring->rsp_prod - disk[0].ring.rsp_cons == 32 && loop_turn() == 0,
+		   "the next loop turn serves the rest, then the disk is idle again", NULL);
 	int good = 0;
 	for (uint64_t id = 1; id <= 32; id++) {
 		blkif_response_t r = rsp(0);
@@ -423,6 +440,86 @@ static void test_batch(void)
 	}
 	unit_check(good == 32 && rsp(0).status == 99, "a full ring of 32 requests: 32 responses, in order", "%d good",
 		   good);
+}
+
+/* An indirect request of nseg segments from indirect page ipage (ref REF_BUF(ipage)), grefs REF_BUF(seg % mod). */
+static blkif_request_t indirect(uint8_t op, uint64_t id, uint64_t sector, unsigned int nseg, unsigned int mod,
+				unsigned int ipage)
+{
+	struct blkif_request_segment *list = gp(BUF_GADDR(ipage));
+	for (unsigned int i = 0; i < nseg && i < PAGE / sizeof(*list); i++)
+		list[i] = (struct blkif_request_segment){.gref = REF_BUF(i % mod), .first_sect = 0, .last_sect = 7};
+	grant(REF_BUF(ipage), BUF_GADDR(ipage), GTF_permit_access | GTF_readonly);
+	blkif_request_indirect_t ind = {.operation = BLKIF_OP_INDIRECT, .indirect_op = op, .nr_segments = (uint16_t)nseg,
+					.id = id, .sector_number = sector};
+	ind.indirect_grefs[0] = REF_BUF(ipage);
+	blkif_request_t r;
+	memset(&r, 0, sizeof(r));
+	memcpy(&r, &ind, sizeof(ind));
+	return r;
+}
+
+static void test_indirect(void)
+{
+	fresh();
+	unit_check(strcmp(store_read(BE "0/feature-max-indirect-segments"), "256") == 0,
+		   "feature-max-indirect-segments 256 is offered", "%s", store_read(BE "0/feature-max-indirect-segments"));
+	uint8_t want[14 * PAGE], got[14 * PAGE];
+	for (unsigned int i = 0; i < 14; i++)
+		memcpy(want + i * PAGE, buf(i, (uint8_t)(i * 13 + 5), GTF_permit_access), PAGE);
+	put(0, indirect(BLKIF_OP_WRITE, 21, 2, 14, 14, 15));
+	push(0);
+	blkif_response_t r = rsp(0);
+	unit_check(r.id == 21 && r.status == BLKIF_RSP_OKAY && r.operation == BLKIF_OP_WRITE &&
+			   pread(disk[0].fd, got, sizeof(got), 2 * 512) == (ssize_t)sizeof(got) &&
+			   memcmp(got, want, sizeof(got)) == 0,
+		   "an indirect write of 14 segments lands on the file; the answer names the indirect_op", "status %d op %u",
+		   r.status, r.operation);
+	for (unsigned int i = 0; i < 14; i++)
+		buf(i, 0, GTF_permit_access);
+	unit_check(req1(0, indirect(BLKIF_OP_READ, 22, 2, 14, 14, 15)) == BLKIF_RSP_OKAY &&
+			   memcmp(gp(BUF_GADDR(0)), want, PAGE) == 0 && memcmp(gp(BUF_GADDR(13)), want + 13 * PAGE, PAGE) == 0,
+		   "an indirect read of 14 segments", NULL);
+	/* Segments naming the same grant twice cannot all be held at once: the copying path serves them. */
+	for (unsigned int i = 0; i < 3; i++)
+		buf(i, (uint8_t)(i + 40), GTF_permit_access);
+	unit_check(req1(0, indirect(BLKIF_OP_WRITE, 23, 0, 12, 3, 15)) == BLKIF_RSP_OKAY &&
+			   pread(disk[0].fd, got, PAGE, 9 * 8 * 512) == PAGE && memcmp(got, gp(BUF_GADDR(0)), PAGE) == 0 &&
+			   pread(disk[0].fd, got, PAGE, 11 * 8 * 512) == PAGE && memcmp(got, gp(BUF_GADDR(2)), PAGE) == 0,
+		   "an indirect write of 12 segments over 3 grants, each used 4 times", NULL);
+	struct blkback_stats st = stats(0);
+	unit_check(st.writes == 2 && st.reads == 1 && st.written_bytes == 26 * PAGE && st.refused[BLKBACK_REFUSED_GRANT] == 0,
+		   "counted as 2 writes and a read, no refusal", NULL);
+
+	blkif_request_t bad = indirect(BLKIF_OP_READ, 24, 0, 0, 1, 15);
+	unit_check(req1(0, bad) == BLKIF_RSP_ERROR, "an indirect request of 0 segments: error", NULL);
+	bad = indirect(BLKIF_OP_READ, 25, 0, 257, 1, 15);
+	unit_check(req1(0, bad) == BLKIF_RSP_ERROR && stats(0).refused[BLKBACK_REFUSED_SEGMENTS] == 2,
+		   "257 indirect segments: error, counted", NULL);
+	unit_check(req1(0, indirect(BLKIF_OP_FLUSH_DISKCACHE, 26, 0, 1, 1, 15)) == BLKIF_RSP_EOPNOTSUPP &&
+			   req1(0, indirect(BLKIF_OP_INDIRECT, 27, 0, 1, 1, 15)) == BLKIF_RSP_EOPNOTSUPP &&
+			   stats(0).refused[BLKBACK_REFUSED_OP] == 2,
+		   "an indirect flush or indirect indirect: EOPNOTSUPP, counted", NULL);
+	bad = indirect(BLKIF_OP_READ, 28, 0, 2, 1, 15);
+	bad.seg[0].gref = 0; /* not in the request for an indirect one: its indirect_grefs[0] is at the same place */
+	blkif_request_indirect_t *bi = (blkif_request_indirect_t *)&bad;
+	bi->indirect_grefs[0] = 5000;
+	unit_check(req1(0, bad) == BLKIF_RSP_ERROR && stats(0).refused[BLKBACK_REFUSED_GRANT] == 1,
+		   "an indirect page that is not granted: error, counted", NULL);
+	bad = indirect(BLKIF_OP_WRITE, 29, 0, 2, 1, 15);
+	((struct blkif_request_segment *)gp(BUF_GADDR(15)))[1].last_sect = 8;
+	unit_check(req1(0, bad) == BLKIF_RSP_ERROR && stats(0).refused[BLKBACK_REFUSED_SECTOR] == 1,
+		   "an indirect segment of sectors 0..8: error, counted", NULL);
+	unit_check(req1(0, indirect(BLKIF_OP_READ, 30, 100, 4, 4, 15)) == BLKIF_RSP_ERROR &&
+			   stats(0).refused[BLKBACK_REFUSED_RANGE] == 1,
+		   "an indirect read beyond the disk: error, counted", NULL);
+	bad = indirect(BLKIF_OP_READ, 31, 0, 1, 1, 15);
+	grant(REF_BUF(0), BUF_GADDR(0), GTF_permit_access | GTF_readonly);
+	unit_check(req1(0, bad) == BLKIF_RSP_ERROR && stats(0).refused[BLKBACK_REFUSED_GRANT] == 2,
+		   "an indirect read into a read-only grant: error, counted", NULL);
+	buf(0, 9, GTF_permit_access);
+	unit_check(req1(0, indirect(BLKIF_OP_READ, 32, 0, 2, 2, 15)) == BLKIF_RSP_OKAY,
+		   "the disk keeps serving after refusals", NULL);
 }
 
 static void test_readonly(void)
@@ -439,8 +536,9 @@ static void test_readonly(void)
 	memcpy(&dr, &d, sizeof(d));
 	unit_check(req1(0, rw(BLKIF_OP_WRITE, 1, 0, 1)) == BLKIF_RSP_ERROR &&
 			   req1(0, rw(BLKIF_OP_FLUSH_DISKCACHE, 2, 0, 1)) == BLKIF_RSP_ERROR &&
-			   req1(0, dr) == BLKIF_RSP_EOPNOTSUPP && stats(0).refused[BLKBACK_REFUSED_READONLY] == 3,
-		   "writes and data flushes to a read-only disk: error; discards: EOPNOTSUPP; counted", NULL);
+			   req1(0, dr) == BLKIF_RSP_EOPNOTSUPP && req1(0, indirect(BLKIF_OP_WRITE, 6, 0, 1, 1, 15)) == BLKIF_RSP_ERROR &&
+			   stats(0).refused[BLKBACK_REFUSED_READONLY] == 4,
+		   "writes, indirect writes and data flushes to a read-only disk: error; discards: EOPNOTSUPP; counted", NULL);
 	uint8_t *p = gp(BUF_GADDR(0));
 	unit_check(req1(0, rw(BLKIF_OP_READ, 4, 0, 1)) == BLKIF_RSP_OKAY && memcmp(p, "abc", 3) == 0 &&
 			   req1(0, rw(BLKIF_OP_FLUSH_DISKCACHE, 5, 0, 0)) == BLKIF_RSP_OKAY,
@@ -510,6 +608,7 @@ static void test_stats(void)
 	char line[512];
 	int lines = logged(stop_with_stats, line, sizeof(line));
 	unit_check(lines == 1 && strstr(line, "stats: disk0: 1 reads (4096 bytes), 0 writes") != NULL &&
+			   strstr(line, "0 I/O errors, 0 resumptions") != NULL &&
 			   strstr(line, "refused: segments 1") != NULL,
 		   "--stats: one line per disk", "%d lines: %s", lines, line);
 	close(disk[0].fd);
@@ -524,6 +623,7 @@ int main(void)
 	test_good();
 	test_refused();
 	test_batch();
+	test_indirect();
 	test_readonly();
 	test_logged_once();
 	test_stats();

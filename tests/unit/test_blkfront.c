@@ -2,8 +2,10 @@
 /* unit-cflags: -D__XEN_INTERFACE_VERSION__=0x00040e00 */
 /*
  * Host test of lib/blkfront against a fake store, grant table and blkback that answer inside the
- * frontend's notify (as the proc backend does): the handshake, transfers split into requests,
- * and a hostile backend's responses (unknown ids, error statuses, overflowing producer indices).
+ * frontend's notify (as the proc backend does) or only when the frontend waits: the handshake,
+ * transfers split into direct or indirect requests in flight together, the asynchronous API,
+ * discards in whole granules, 4096-byte sectors, and a hostile backend's responses (unknown ids,
+ * error statuses, overflowing producer indices).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,7 +27,7 @@
 #include "unit.h"
 
 #define BACKEND "/local/domain/0/backend/vbd/1/0"
-#define DISK_SECTORS 256
+#define DISK_SECTORS 2048
 
 static char klog[4096];
 
@@ -50,28 +52,45 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 
 static uint64_t fake_now;
 uint64_t plat_time_ns(void) { return fake_now; }
-/* Nothing answers later here: a wait that blocks reaches its deadline. */
-void plat_block(uint64_t deadline_ns) { fake_now = deadline_ns; }
+static void back_process(void);
+static bool back_lazy;
+static unsigned int yields;
+/* A lazy backend answers while the frontend yields or blocks; otherwise a wait reaches its deadline. */
+void plat_yield(void)
+{
+	yields++;
+	if (back_lazy)
+		back_process();
+}
+/* A lazy backend answers while the frontend waits; otherwise a wait reaches its deadline. */
+void plat_block(uint64_t deadline_ns)
+{
+	if (back_lazy)
+		back_process();
+	else
+		fake_now = deadline_ns;
+}
 
 void *page_alloc(size_t npages) { return aligned_alloc(4096, npages * 4096); }
 void page_free(void *p, size_t npages) { (void)npages; free(p); }
 void *heap_calloc(size_t n, size_t size) { return calloc(n, size); }
 void heap_free(void *p) { free(p); }
 
-#define REFS 1024
+#define REFS 2048
 static struct {
 	uintptr_t page;
-	bool used;
+	bool used, readonly;
 } grants[REFS];
 
 int gnttab_grant(domid_t dom, uintptr_t page, bool readonly, grant_ref_t *ref)
 {
-	if (dom != 0 || page % 4096 || readonly)
+	if (dom != 0 || page % 4096)
 		return -XEN_EINVAL;
 	for (grant_ref_t r = 8; r < REFS; r++)
 		if (!grants[r].used) {
 			grants[r].page = page;
 			grants[r].used = true;
+			grants[r].readonly = readonly;
 			*ref = r;
 			return 0;
 		}
@@ -93,7 +112,7 @@ static uint8_t *grant_ptr(grant_ref_t ref)
 
 static struct {
 	char path[256], value[256];
-} store[32];
+} store[40];
 static int store_n;
 
 static void store_set(const char *path, const char *value)
@@ -172,8 +191,10 @@ int evtchn_set_handler(evtchn_port_t port, evtchn_handler_t h, void *arg)
 
 /* The fake blkback: a RAM disk, and how it misbehaves. */
 static uint8_t disk[DISK_SECTORS * 512];
-static enum { BACK_OK, BACK_BAD_ID, BACK_ERROR, BACK_OVERFLOW, BACK_SILENT } back_mode;
-static unsigned int back_requests, back_max_segs, back_flushes;
+static enum { BACK_OK, BACK_BAD_ID, BACK_ERROR, BACK_OVERFLOW, BACK_SILENT, BACK_INDIRECT_OP } back_mode;
+static unsigned int back_requests, back_max_segs, back_flushes, back_indirect, back_in_flight;
+static uint64_t back_discard_sector, back_discard_n;
+static unsigned int back_discards;
 
 static void back_respond(uint64_t id, uint8_t op, int16_t status)
 {
@@ -184,69 +205,120 @@ static void back_respond(uint64_t id, uint8_t op, int16_t status)
 	bring.rsp_prod_pvt++;
 }
 
-int evtchn_notify(evtchn_port_t port)
+/* One read or write of nseg segments at sector, the data moved through the grants. */
+static void back_rw(uint8_t op, uint64_t sector, const struct blkif_request_segment *seg, unsigned int nseg)
 {
-	int notify;
-	(void)port;
-	if (back_mode == BACK_SILENT)
-		return 0;
+	if (nseg > back_max_segs)
+		back_max_segs = nseg;
+	for (unsigned int g = 0; g < nseg; g++) {
+		uint8_t *page = grant_ptr(seg[g].gref);
+		size_t off = seg[g].first_sect * 512u, len = (seg[g].last_sect - seg[g].first_sect + 1u) * 512u;
+		if (!page || grants[seg[g].gref].readonly || sector * 512 + len > sizeof(disk))
+			abort();
+		if (op == BLKIF_OP_WRITE)
+			memcpy(disk + sector * 512, page + off, len);
+		else
+			memcpy(page + off, disk + sector * 512, len);
+		sector += len / 512;
+	}
+}
+
+static void back_process(void)
+{
 	int more;
+	if (bring.req_cons != bring.sring->req_prod && bring.sring->req_prod - bring.req_cons > back_in_flight)
+		back_in_flight = bring.sring->req_prod - bring.req_cons;
 	do {
 	while (bring.req_cons != bring.sring->req_prod) {
 		blkif_request_t req;
 		RING_COPY_REQUEST(&bring, bring.req_cons, &req);
 		bring.req_cons++;
 		back_requests++;
-		if (req.nr_segments > back_max_segs)
-			back_max_segs = req.nr_segments;
-		uint64_t sector = req.sector_number;
-		for (unsigned int g = 0; g < req.nr_segments; g++) {
-			uint8_t *page = grant_ptr(req.seg[g].gref);
-			size_t off = req.seg[g].first_sect * 512u, len = (req.seg[g].last_sect - req.seg[g].first_sect + 1u) * 512u;
-			if (!page || sector * 512 + len > sizeof(disk))
+		uint8_t op = req.operation;
+		if (req.operation == BLKIF_OP_INDIRECT) {
+			blkif_request_indirect_t ind;
+			memcpy(&ind, &req, sizeof(ind));
+			const uint8_t *page = grant_ptr(ind.indirect_grefs[0]);
+			if (!page || ind.nr_segments > 512)
 				abort();
-			if (req.operation == BLKIF_OP_WRITE)
-				memcpy(disk + sector * 512, page + off, len);
-			else
-				memcpy(page + off, disk + sector * 512, len);
-			sector += len / 512;
+			back_indirect++;
+			back_rw(ind.indirect_op, ind.sector_number, (const struct blkif_request_segment *)page,
+				ind.nr_segments);
+			op = back_mode == BACK_INDIRECT_OP ? BLKIF_OP_INDIRECT : ind.indirect_op;
+		} else if (req.operation == BLKIF_OP_DISCARD) {
+			blkif_request_discard_t d;
+			memcpy(&d, &req, sizeof(d));
+			back_discards++;
+			back_discard_sector = d.sector_number;
+			back_discard_n = d.nr_sectors;
+		} else {
+			back_rw(req.operation, req.sector_number, req.seg, req.nr_segments);
 		}
 		if (req.operation == BLKIF_OP_FLUSH_DISKCACHE)
 			back_flushes++;
 		if (back_mode == BACK_BAD_ID)
-			back_respond(req.id + 100, req.operation, 0);
+			back_respond(req.id + 100, op, 0);
 		else
-			back_respond(req.id, req.operation, back_mode == BACK_ERROR ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY);
+			back_respond(req.id, op, back_mode == BACK_ERROR ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY);
 	}
 	/* Re-arms req_event, as a backend must, so the frontend notifies for its next requests. */
 	RING_FINAL_CHECK_FOR_REQUESTS(&bring, more);
 	} while (more);
 	/* The frontend polls after every notify here, so whether it asked to be told does not matter. */
+	int notify;
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&bring, notify);
 	(void)notify;
 	if (back_mode == BACK_OVERFLOW)
 		bring.sring->rsp_prod += 50;
+}
+
+int evtchn_notify(evtchn_port_t port)
+{
+	(void)port;
+	if (back_mode != BACK_SILENT && !back_lazy)
+		back_process();
 	return 0;
 }
 
 static struct blkfront *open_disk(const char *mode, const char *info)
 {
 	store_n = 0;
+	back_lazy = false;
 	store_set("device/vbd/0/backend", BACKEND);
 	store_set("device/vbd/0/name", "data");
 	store_set(BACKEND "/state", "2");
-	store_set(BACKEND "/sectors", "256");
+	store_set(BACKEND "/sectors", "2048");
 	store_set(BACKEND "/sector-size", "512");
 	store_set(BACKEND "/mode", mode);
 	store_set(BACKEND "/info", info);
 	store_set(BACKEND "/feature-flush-cache", "1");
+	store_set(BACKEND "/feature-discard", "1");
+	store_set(BACKEND "/discard-granularity", "4096");
 	back_mode = BACK_OK;
 	return blkfront_open(0);
 }
 
-static uint8_t buf[DISK_SECTORS * 512], out[DISK_SECTORS * 512];
+/* The same with feature-max-indirect-segments (and a sector size) set first. */
+static struct blkfront *open_indirect(const char *segs, const char *ssize)
+{
+	store_n = 0;
+	store_set(BACKEND "/feature-max-indirect-segments", segs);
+	store_set(BACKEND "/sector-size", ssize);
+	store_set("device/vbd/0/backend", BACKEND);
+	store_set(BACKEND "/state", "2");
+	store_set(BACKEND "/sectors", "2048");
+	store_set(BACKEND "/mode", "w");
+	store_set(BACKEND "/feature-flush-cache", "1");
+	store_set(BACKEND "/feature-discard", "1");
+	store_set(BACKEND "/discard-granularity", "4096");
+	back_mode = BACK_OK;
+	back_lazy = false;
+	return blkfront_open(0);
+}
+
+static uint8_t buf[DISK_SECTORS * 512 + 8], out[DISK_SECTORS * 512];
 /* blkfront has no close: the devices stay reachable here, as in a guest, for the leak check. */
-static struct blkfront *volatile opened[3];
+static struct blkfront *volatile opened[6];
 
 int main(void)
 {
@@ -258,8 +330,9 @@ int main(void)
 	if (!bf)
 		return 1;
 	blkfront_get_info(bf, &info);
-	unit_check(info.sectors == 256 && info.sector_size == 512 && !info.readonly && info.flush &&
-			   strcmp(info.name, "data") == 0, "info from the store", NULL);
+	unit_check(info.sectors == 2048 && info.sector_size == 512 && !info.readonly && info.flush &&
+			   info.discard && info.discard_granularity == 4096 && info.max_segments == 11 &&
+			   strcmp(info.name, "data") == 0, "info from the store (no indirect segments offered: 11)", NULL);
 	char state[8] = "";
 	xs_read("device/vbd/0/state", state, sizeof(state));
 	unit_check(strcmp(state, "4") == 0 && handler != NULL, "frontend Connected, handler on", "state %s", state);
@@ -274,7 +347,15 @@ int main(void)
 	rc = blkfront_read(bf, 3, out, 97);
 	unit_check(rc == 0 && memcmp(out, buf + 1 + 3 * 512, 97 * 512) == 0, "97-sector read", "rc %d", rc);
 	unit_check(blkfront_flush(bf) == 0 && back_flushes == 1, "flush", NULL);
-	unit_check(blkfront_read(bf, 250, out, 7) == -XEN_EINVAL, "read past the end refused", NULL);
+	unit_check(blkfront_read(bf, 2042, out, 7) == -XEN_EINVAL, "read past the end refused", NULL);
+	back_discards = 0;
+	rc = blkfront_discard(bf, 1, 20);
+	unit_check(rc == 0 && back_discards == 1 && back_discard_sector == 8 && back_discard_n == 8,
+		   "a discard sends only the whole 4096-byte granules inside it", "rc %d: %u at %llu+%llu", rc,
+		   back_discards, (unsigned long long)back_discard_sector, (unsigned long long)back_discard_n);
+	rc = blkfront_discard(bf, 9, 6);
+	unit_check(rc == 0 && back_discards == 1, "a discard inside one granule sends nothing", "rc %d", rc);
+	unit_check(blkfront_discard(bf, 2040, 16) == -XEN_EINVAL, "a discard past the end is refused", NULL);
 
 	back_mode = BACK_ERROR;
 	unit_check(blkfront_write(bf, 0, buf, 1) == -XEN_EIO, "error status is EIO", NULL);
@@ -296,10 +377,68 @@ int main(void)
 
 	bf = opened[2] = open_disk("r", "4");
 	blkfront_get_info(bf, &info);
-	unit_check(bf && info.readonly, "read-only from mode and info", NULL);
+	unit_check(bf && info.readonly && !info.discard, "read-only from mode and info, no discards", NULL);
+	unit_check(blkfront_discard(bf, 0, 8) == -XEN_EOPNOTSUPP, "a discard on a read-only disk: EOPNOTSUPP", NULL);
 	back_mode = BACK_SILENT;
 	klog[0] = '\0';
 	rc = blkfront_read(bf, 0, out, 1);
 	unit_check(rc == -XEN_ENODEV && strstr(klog, "30 s") != NULL, "a silent backend times out", "rc %d", rc);
+
+	/* Indirect segments: the backend offers 256, blkfront takes 32 (128 KiB) a request. */
+	bf = opened[3] = open_indirect("256", "512");
+	blkfront_get_info(bf, &info);
+	unit_check(bf && info.max_segments == 32 && blkfront_max_sectors(bf) == 256, "32 segments a request with indirect",
+		   "%u", info.max_segments);
+	back_requests = back_max_segs = back_indirect = back_in_flight = 0;
+	back_lazy = true;
+	rc = blkfront_write(bf, 0, buf + 3, 2048);
+	unit_check(rc == 0 && memcmp(disk, buf + 3, sizeof(disk)) == 0 && back_requests == 8 && back_indirect == 8 &&
+			   back_max_segs == 32 && back_in_flight == 8,
+		   "a 1 MiB write: 8 indirect requests of 32 segments, all in flight together",
+		   "rc %d: %u requests (%u indirect), %u segments, %u in flight", rc, back_requests, back_indirect,
+		   back_max_segs, back_in_flight);
+	memset(out, 0, sizeof(out));
+	back_requests = back_indirect = 0;
+	rc = blkfront_read(bf, 8, out, 2040 - 8 - 5);
+	unit_check(rc == 0 && memcmp(out, disk + 8 * 512, (2040 - 13) * 512) == 0 && back_indirect == 8,
+		   "an odd-sized read over indirect requests", "rc %d, %u indirect", rc, back_indirect);
+	yields = 0;
+	rc = blkfront_read(bf, 0, out, 8);
+	unit_check(rc == 0 && yields == 1, "a wait yields once before it blocks, and the answer is there", "rc %d, %u yields",
+		   rc, yields);
+	back_mode = BACK_INDIRECT_OP;
+	rc = blkfront_read(bf, 0, out, 100);
+	unit_check(rc == 0, "an answer naming BLKIF_OP_INDIRECT is taken too", "rc %d", rc);
+	back_mode = BACK_OK;
+
+	/* The asynchronous API: 8 slots, answers taken in any order. */
+	int tags[9];
+	for (int i = 0; i < 9; i++)
+		tags[i] = blkfront_submit(bf, BLKFRONT_OP_READ, (uint64_t)i * 16, out + i * 16 * 512, 16);
+	unit_check(tags[7] >= 0 && tags[8] == -XEN_EAGAIN, "8 requests in flight, a 9th is EAGAIN", "%d %d", tags[7],
+		   tags[8]);
+	unit_check(blkfront_complete(bf, tags[5]) == 0 && blkfront_complete(bf, tags[0]) == 0 &&
+			   blkfront_complete(bf, tags[5]) == -XEN_EINVAL,
+		   "complete in any order; a tag completes once", NULL);
+	for (int i = 1; i < 8; i++)
+		if (i != 5)
+			blkfront_complete(bf, tags[i]);
+	unit_check(memcmp(out, disk, 8 * 16 * 512) == 0, "each read landed in its own buffer", NULL);
+	unit_check(blkfront_submit(bf, BLKFRONT_OP_WRITE, 0, buf, 257) == -XEN_EINVAL &&
+			   blkfront_submit(bf, BLKFRONT_OP_FLUSH, 0, buf, 0) == -XEN_EINVAL &&
+			   blkfront_submit(bf, (enum blkfront_op)9, 0, buf, 8) == -XEN_EINVAL,
+		   "a submit larger than a request, a flush with data, an unknown op: EINVAL", NULL);
+	int t = blkfront_submit(bf, BLKFRONT_OP_FLUSH, 0, NULL, 0);
+	unit_check(t >= 0 && blkfront_complete(bf, t) == 0, "an asynchronous flush", "%d", t);
+	back_lazy = false;
+
+	/* 4096-byte sectors: transfers in whole logical sectors only. */
+	bf = opened[4] = open_indirect("8", "4096");
+	blkfront_get_info(bf, &info);
+	unit_check(bf && info.sector_size == 4096 && info.max_segments == 11, "sector-size 4096; 8 indirect is no gain",
+		   NULL);
+	unit_check(blkfront_read(bf, 4, out, 8) == -XEN_EINVAL && blkfront_write(bf, 8, buf, 12) == -XEN_EINVAL &&
+			   blkfront_write(bf, 8, buf, 16) == 0 && memcmp(disk + 8 * 512, buf, 16 * 512) == 0,
+		   "4096-byte sectors: misaligned transfers refused, aligned ones done", NULL);
 	return unit_failures ? 1 : 0;
 }

@@ -1,4 +1,4 @@
-/* Test guest: fills raw disk 0 with a seeded pattern through blkfront, flushes, reads it back and verifies it. */
+/* Test guest: fills raw disk 0 with a seeded pattern through blkfront, flushes, reads it back and verifies it; discards a range. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <mica/blkfront.h>
@@ -95,18 +95,43 @@ static int blktest_verify_all(struct blkfront *bf, uint64_t seed, uint64_t secto
 	return 0;
 }
 
+/*
+ * Discards sectors 1000..3002 (the granules 1000..2999 of 4096 bytes go; 3000..3002 is part of
+ * one and stays), then checks what reads back: zeros, and the pattern around them.
+ */
+static void blktest_discard(struct blkfront *bf, const struct blkfront_info *info, uint64_t seed)
+{
+	int rc = blkfront_discard(bf, 1000, 2003);
+	blktest_result(rc == 0, "discarded sectors 1000..3002, granularity", info->discard_granularity, rc);
+	rc = blkfront_read(bf, 996, blktest_buf, 2010);
+	size_t zero = 0;
+	while (zero < 2000 * 512 && blktest_buf[4 * 512 + zero] == 0)
+		zero++;
+	blktest_result(rc == 0 && zero == 2000 * 512 && blktest_check(seed, 996, blktest_buf, 4) == 4 &&
+			       blktest_check(seed, 3000, blktest_buf + 2004 * 512, 6) == 6,
+		       "the whole granules read back as zeros, the rest as the pattern, zero bytes", zero, rc);
+	rc = blkfront_discard(bf, 1001, 6);
+	blktest_result(rc == 0, "a discard inside one granule is done at once, sectors", 6, rc);
+	rc = blkfront_discard(bf, info->sectors - 8, 16);
+	blktest_result(rc == -22, "a discard past the end is refused, sector", info->sectors - 8, rc);
+	rc = blkfront_flush(bf);
+	blktest_result(rc == 0, "flushed after the discard, sectors", info->sectors, rc);
+}
+
 int main(int argc, char **argv)
 {
 	struct blkfront_info info;
 	bool write;
 	char *end;
 
-	if (argc != 3 || (strcmp(argv[1], "write") != 0 && strcmp(argv[1], "read") != 0)) {
-		printf("usage: blktest write|read SEED: writes the pattern of SEED over disk 0 and verifies it, "
-		       "or only verifies it\n");
+	if (argc != 3 || (strcmp(argv[1], "write") != 0 && strcmp(argv[1], "read") != 0 &&
+			  strcmp(argv[1], "discard") != 0)) {
+		printf("usage: blktest write|read|discard SEED: writes the pattern of SEED over disk 0 and verifies "
+		       "it, or only verifies it, or (on the pattern) discards sectors 1000..3002 and verifies that\n");
 		return 2;
 	}
 	write = strcmp(argv[1], "write") == 0;
+	bool discard = strcmp(argv[1], "discard") == 0;
 	unsigned long long seed = strtoul(argv[2], &end, 10);
 	if (*end || argv[2][0] == '\0') {
 		printf("blktest: SEED '%s' is not a number\n", argv[2]);
@@ -127,6 +152,16 @@ int main(int argc, char **argv)
 	}
 	int rc = blkfront_read(bf, info.sectors, blktest_buf, 1);
 	blktest_result(rc == -22, "a read past the end is refused, sector", info.sectors, rc);
+	if (discard && info.readonly) {
+		rc = blkfront_discard(bf, 1000, 8);
+		blktest_result(rc == -95, "a discard on the read-only disk fails, sectors", 8, rc);
+	} else if (discard) {
+		blktest_discard(bf, &info, seed);
+	}
+	if (discard) {
+		printf("blktest: %s\n", blktest_failed ? "FAILED" : "passed");
+		return blktest_failed ? 1 : 0;
+	}
 	if (write && info.readonly) {
 		blktest_fill(seed, 0, blktest_buf, 8);
 		rc = blkfront_write(bf, 0, blktest_buf, 8);

@@ -1,4 +1,4 @@
-/* blkfront: the guest's Xen block device (xen/io/blkif.h) as synchronous sector reads and writes. */
+/* blkfront: the guest's Xen block device (xen/io/blkif.h): synchronous transfers over asynchronous requests. */
 #ifndef MICA_BLKFRONT_H
 #define MICA_BLKFRONT_H
 
@@ -14,6 +14,9 @@ struct blkfront_info {
 	uint32_t sector_size;  /* the logical sector size: transfers are multiples of it */
 	bool readonly;
 	bool flush;            /* the backend takes BLKIF_OP_FLUSH_DISKCACHE */
+	bool discard;          /* the backend takes BLKIF_OP_DISCARD (feature-discard) */
+	uint32_t discard_granularity; /* bytes a discard works in (a multiple of sector_size) */
+	uint32_t max_segments; /* 4096-byte pages a request carries: 11, or more with indirect segments */
 	char name[64];
 };
 
@@ -35,5 +38,28 @@ int blkfront_read(struct blkfront *bf, uint64_t sector, void *buf, size_t nsecto
 int blkfront_write(struct blkfront *bf, uint64_t sector, const void *buf, size_t nsectors);
 /* Makes every acknowledged write durable; -XEN_EOPNOTSUPP when the backend cannot. */
 int blkfront_flush(struct blkfront *bf);
+
+/*
+ * Tells the backend nsectors 512-byte sectors at sector no longer hold data (they may read back
+ * as zeros or as before). Only whole discard granules inside the range are sent; a range holding
+ * none is done at once. Returns 0, -XEN_EINVAL as for transfers, -XEN_EOPNOTSUPP when the
+ * backend takes no discards (a read-only disk), or the errors of blkfront_write.
+ */
+int blkfront_discard(struct blkfront *bf, uint64_t sector, size_t nsectors);
+
+/*
+ * The asynchronous requests the calls above are made of: each is one blkif request on the ring,
+ * several in flight at once. blkfront_submit starts one and returns its tag (>= 0), or
+ * -XEN_EAGAIN when every request slot is in flight (complete one first), or the errors of the
+ * synchronous calls; nsectors at most blkfront_max_sectors(bf) for reads and writes, 0 and buf
+ * NULL for a flush. A write's data is copied at submit; a read's lands in buf, which must stay
+ * valid, at blkfront_complete, which waits for that tag's answer and returns its result.
+ * Requests are answered in any order; every submitted tag must be completed once. The
+ * synchronous calls need a free slot: with every slot held by submitted tags they return -XEN_EAGAIN.
+ */
+enum blkfront_op { BLKFRONT_OP_READ, BLKFRONT_OP_WRITE, BLKFRONT_OP_FLUSH, BLKFRONT_OP_DISCARD };
+size_t blkfront_max_sectors(const struct blkfront *bf);
+int blkfront_submit(struct blkfront *bf, enum blkfront_op op, uint64_t sector, void *buf, size_t nsectors);
+int blkfront_complete(struct blkfront *bf, int tag);
 
 #endif
