@@ -24,4 +24,10 @@ void posix_random_fill(struct posix_random *r, void *buf, size_t len);
 /* Whether the CPU has RDSEED or RDRAND. */
 bool posix_random_hardware(void);
 
+/*
+ * After a restore from a snapshot: absorbs the runtime's fresh entropy (and the clocks, which
+ * read the present now) into getrandom's generator, so no two restored instances share its state.
+ */
+void posix_random_restored(const uint8_t seed[32]);
+
 #endif

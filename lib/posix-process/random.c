@@ -157,6 +157,21 @@ void posix_random_fill(struct posix_random *r, void *buf, size_t len)
 
 static struct posix_random random_state;
 
+void posix_random_restored(const uint8_t seed[32])
+{
+	uint64_t in[4];
+
+	/* An unseeded generator absorbs the seed as well, and then seeds fully at its first use. */
+	memcpy(in, seed, sizeof(in));
+	random_absorb(&random_state, in);
+	in[0] = plat_wallclock_ns();
+	in[1] = plat_time_ns();
+	in[2] = cpu_rdtsc();
+	in[3] = 0;
+	random_absorb(&random_state, in);
+	random_wipe(in, sizeof(in));
+}
+
 /* Never blocks: the generator is seeded before its first output, so the flags change nothing. */
 static long sys_getrandom(MICA_SYSCALL_ARGS)
 {

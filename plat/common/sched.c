@@ -26,7 +26,7 @@ void plat_block(uint64_t deadline_ns)
 	if (!evtchn_any_pending()) {
 		if (deadline_ns != UINT64_MAX) {
 			sched_bind_timer();
-			HYPERVISOR_set_timer_op(deadline_ns ? deadline_ns : 1);
+			HYPERVISOR_set_timer_op(deadline_ns ? xen_time_to_system(deadline_ns) : 1);
 		}
 		HYPERVISOR_sched_op(SCHEDOP_block, 0);
 		if (deadline_ns != UINT64_MAX)

@@ -5,11 +5,12 @@
 
 /* The runtime refreshes the record at every hypercall; clamp so time never steps back. */
 static uint64_t time_last_ns;
+/* Added to system time after a restore on a host whose clock reads less than before. */
+static uint64_t time_offset_ns;
 
-uint64_t plat_time_ns(void)
+/* Xen system time from the pvclock record. */
+static uint64_t time_system_ns(void)
 {
-	if (xen_native)
-		return xen_native->time_ns();
 	volatile struct vcpu_time_info *t = &xen_shared_info->vcpu_info[0].time;
 	uint32_t version, mul;
 	uint64_t tsc_stamp, system_time, tsc;
@@ -31,7 +32,25 @@ uint64_t plat_time_ns(void)
 		delta >>= -shift;
 	else
 		delta <<= shift;
-	uint64_t now = system_time + (uint64_t)(((unsigned __int128)delta * mul) >> 32);
+	return system_time + (uint64_t)(((unsigned __int128)delta * mul) >> 32);
+}
+
+void xen_time_restored(void)
+{
+	uint64_t now = time_system_ns();
+	time_offset_ns = now < time_last_ns ? time_last_ns - now : 0;
+}
+
+uint64_t xen_time_to_system(uint64_t guest_ns)
+{
+	return guest_ns > time_offset_ns ? guest_ns - time_offset_ns : 1;
+}
+
+uint64_t plat_time_ns(void)
+{
+	if (xen_native)
+		return xen_native->time_ns();
+	uint64_t now = time_system_ns() + time_offset_ns;
 	if (now < time_last_ns)
 		now = time_last_ns;
 	time_last_ns = now;
@@ -53,5 +72,6 @@ uint64_t plat_wallclock_ns(void)
 		nsec = s->wc_nsec;
 		cpu_barrier();
 	} while ((version & 1) || version != s->wc_version);
-	return sec * 1000000000ULL + nsec + plat_time_ns();
+	/* Unix time at system time 0, plus system time: the offset has no place here. */
+	return sec * 1000000000ULL + nsec + time_system_ns();
 }

@@ -8,6 +8,7 @@ _Noreturn void proc_start(start_info_t *si);
 
 void plat_set_tls(uintptr_t base)
 {
+	xen_tls_base = base;
 	HYPERVISOR_set_segment_base(SEGBASE_FS, base);
 }
 

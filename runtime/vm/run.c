@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "dev/tap.h"
+#include "snapshot/snapshot.h"
 #include "util/log.h"
 #include "vm/run.h"
 #include "xen/hvm_start_info.h"
@@ -66,6 +67,9 @@ static int run_open_nics(const char *path, const struct image *img, struct run_c
 			}
 			nic->mac[0] = (uint8_t)((nic->mac[0] & 0xfe) | 0x02);
 		}
+		/* Already open: the OCI runtime made it in the container's network namespace. */
+		if (nic->fd >= 0)
+			continue;
 		nic->fd = tap_open(nic->tap, err, sizeof(err));
 		if (nic->fd < 0) {
 			log_error("--net tap=%s: %s", nic->tap, err);
@@ -115,15 +119,78 @@ static void run_close_files(struct run_config *cfg)
 			close(cfg->disks[i].fd);
 }
 
+/* Options a restore cannot honour: the snapshot fixed them when it was taken. */
+static int run_restore_options(const struct run_config *cfg)
+{
+	const char *bad = cfg->initrd_path ? "--initrd" : cfg->nenv ? "--env" : cfg->nnics ? "--net" :
+			  cfg->ndisks ? "--disk" : NULL;
+	if (bad) {
+		log_error("--restore: %s was fixed when the snapshot was taken; leave it out", bad);
+		return -1;
+	}
+	if (cfg->backend == RUN_BACKEND_KVM) {
+		log_error("--restore: snapshots run on the proc backend only; drop --backend kvm");
+		return -1;
+	}
+	return 0;
+}
+
+/* Resumes the guest of a snapshot (opened here for --restore, or by the caller); IMAGE, if given, must match. */
+static int run_restore(struct run_config *cfg)
+{
+	struct snapshot opened = {0};
+	char err[256];
+	int rc = MICA_EXIT_FAILURE;
+
+	if (run_restore_options(cfg) != 0)
+		return MICA_EXIT_FAILURE;
+	if (!cfg->restore_snapshot) {
+		if (snapshot_open(cfg->restore_path, &opened, err, sizeof(err)) != 0) {
+			log_error("%s: %s", cfg->restore_path, err);
+			return MICA_EXIT_FAILURE;
+		}
+		cfg->restore_snapshot = &opened;
+	}
+	const struct snapshot *snap = cfg->restore_snapshot;
+	const char *name = cfg->restore_path ? cfg->restore_path : "snapshot";
+	if (snap->v.hdr->platform != MICA_PLAT_PROC) {
+		log_error("%s: snapshot of a %s guest; this mica restores proc guests only", name,
+			  image_platform_name(snap->v.hdr->platform));
+		goto out;
+	}
+	if (cfg->image_path) {
+		struct run_blob image;
+		if (run_map_file(cfg->image_path, "an image", &image) != 0)
+			goto out;
+		int same = snapshot_check_image(snap, image.data, image.size, err, sizeof(err));
+		munmap((void *)image.data, image.size);
+		if (same != 0) {
+			log_error("%s: %s", name, err);
+			goto out;
+		}
+	}
+	rc = proc_run(cfg, NULL, NULL, 0, NULL);
+out:
+	cfg->restore_snapshot = NULL;
+	snapshot_close(&opened);
+	return rc;
+}
+
 int run_image(const struct run_config *given)
 {
 	/* A copy: the TAPs' fds and the macs picked go with it to the backend. */
 	struct run_config run = *given, *cfg = &run;
-	for (int i = 0; i < cfg->nnics; i++)
-		cfg->nics[i].fd = -1;
+	/* A NIC's fd stays as given: -1 from `mica run --net`, an open TAP from the OCI runtime. */
 	for (int i = 0; i < cfg->ndisks; i++)
 		cfg->disks[i].fd = -1;
 	const char *path = cfg->image_path;
+	if (cfg->restore_path || cfg->restore_snapshot)
+		return run_restore(cfg);
+	if (cfg->snapshot_path && (cfg->nnics || cfg->ndisks)) {
+		log_error("--snapshot: a guest with --net or --disk cannot be saved (devices are not part of "
+			  "snapshots); leave them out");
+		return MICA_EXIT_FAILURE;
+	}
 	struct run_blob image, initrd = {0};
 	if (run_map_file(path, "an image", &image) != 0)
 		return MICA_EXIT_FAILURE;
@@ -149,6 +216,10 @@ int run_image(const struct run_config *given)
 			  backend == RUN_BACKEND_KVM ? "KVM" : "PROC");
 		goto out;
 	}
+	if (cfg->snapshot_path && backend == RUN_BACKEND_KVM) {
+		log_error("--snapshot: snapshots are taken on the proc backend only; use a proc image");
+		goto out;
+	}
 	if (backend == RUN_BACKEND_KVM && !img.has_pvh_entry) {
 		log_error("%s: image has no Xen PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY), so no VM can "
 			  "enter it; rebuild it with PLAT_KVM", path);
@@ -165,7 +236,7 @@ int run_image(const struct run_config *given)
 	if (backend == RUN_BACKEND_KVM)
 		rc = kvm_run(cfg, &img, file, &initrd);
 	else
-		rc = proc_run(cfg, &img, file, &initrd);
+		rc = proc_run(cfg, &img, file, image.size, &initrd);
 out:
 	run_close_files(cfg);
 	munmap((void *)file, image.size);

@@ -7,6 +7,8 @@
 #include "image/image.h"
 #include "vm/guest.h"
 
+struct snapshot;
+
 enum run_backend { RUN_BACKEND_AUTO, RUN_BACKEND_PROC, RUN_BACKEND_KVM };
 
 /* One --net NIC: the guest's vif <its index>. */
@@ -26,6 +28,7 @@ struct run_disk {
 	const char *path;
 	char name[64];             /* the name the guest reads in xenstore: name=, or diskN */
 	bool ro;
+	char mount[64];            /* --mount: where the guest mounts its file system, "" for none */
 	int fd;                    /* the file, opened by run_image (O_RDONLY when ro) */
 	uint64_t size;             /* bytes, a multiple of 512 */
 };
@@ -45,6 +48,14 @@ struct run_config {
 	struct run_nic nics[GUEST_MAX_NICS];
 	int ndisks;
 	struct run_disk disks[RUN_MAX_DISKS];
+	const char *snapshot_path; /* --snapshot: save the guest at its ready point there, then exit */
+	const char *restore_path;  /* --restore: resume a guest from this snapshot instead of booting */
+	/*
+	 * An opened snapshot (snapshot/snapshot.h) to restore instead of reading restore_path: a
+	 * caller that restores one snapshot many times opens it once. run_image sets it for
+	 * --restore; NULL otherwise.
+	 */
+	const struct snapshot *restore_snapshot;
 	uint64_t start_ns;         /* monotonic time at which mica started */
 	uint64_t start_tsc;        /* TSC at the same moment: pvclock calibrates from it */
 };
@@ -58,8 +69,11 @@ struct run_blob {
 	uint64_t size;
 };
 
-/* The proc backend; img and file (the mapped image) are validated and stay mapped. */
-int proc_run(const struct run_config *cfg, const struct image *img, const uint8_t *file,
+/*
+ * The proc backend; img and file (the mapped image, file_len bytes) are validated and stay
+ * mapped. With cfg->restore_snapshot, img, file and initrd are not used (may be NULL).
+ */
+int proc_run(const struct run_config *cfg, const struct image *img, const uint8_t *file, size_t file_len,
 	     const struct run_blob *initrd);
 
 /* The kvm backend; the image has a PVH entry point. */

@@ -44,7 +44,7 @@ void console_drain(struct guest *g)
 	console_write_all(buf, avail);
 }
 
-static void console_notify(struct guest *g, uint32_t port)
+void console_notify(struct guest *g, uint32_t port)
 {
 	console_drain(g);
 	evtchn_raise(g, port);

@@ -7,6 +7,9 @@
 /* Binds the console event channel; returns 0, or -1 when no port is free. */
 int console_setup(struct guest *g);
 
+/* The console port's service: drains the output ring and raises the port (snapshots rebind it). */
+void console_notify(struct guest *g, uint32_t port);
+
 /* Copies what the guest wrote to stdout. Safe to call at any time (e.g. after a crash). */
 void console_drain(struct guest *g);
 

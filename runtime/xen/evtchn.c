@@ -80,7 +80,7 @@ void evtchn_raise(struct guest *g, uint32_t port)
 		evtchn_upcall(g);
 }
 
-static void evtchn_echo(struct guest *g, uint32_t port)
+void evtchn_echo(struct guest *g, uint32_t port)
 {
 	evtchn_raise(g, port);
 }

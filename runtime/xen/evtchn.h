@@ -30,6 +30,9 @@ void evtchn_unbind_guest(struct guest *g, uint32_t port, backend_notify_fn fn, v
 /* Raises port if it is still bound to fn and arg (the guest may have closed and reused it). */
 void evtchn_raise_bound(struct guest *g, uint32_t port, backend_notify_fn fn, void *arg);
 
+/* The dom0 echo service's notify: raises the port straight back (snapshots rebind it). */
+void evtchn_echo(struct guest *g, uint32_t port);
+
 /* True when an unmasked event waits for the guest. */
 bool evtchn_guest_has_pending(struct guest *g);
 

@@ -16,16 +16,22 @@ uint64_t start_info_gaddr(const struct guest *g)
 	return start_info_page(g, 1);
 }
 
+void start_info_attach(struct guest *g)
+{
+	g->start_info = guest_ptr(g, start_info_page(g, 1), MICA_PAGE_SIZE);
+	g->shared = guest_ptr(g, start_info_page(g, 2), MICA_PAGE_SIZE);
+	g->console = guest_ptr(g, start_info_page(g, 3), MICA_PAGE_SIZE);
+	g->store = guest_ptr(g, start_info_page(g, 4), MICA_PAGE_SIZE);
+	g->ext = (struct mica_start_ext *)((uint8_t *)g->start_info + MICA_START_EXT_OFFSET);
+}
+
 int start_info_build(struct guest *g, int argc, char *const argv[], int nenv, char *const env[],
 		     uint64_t runtime_start_ns, char *err, size_t errlen)
 {
-	uint64_t si_addr = start_info_page(g, 1), shared_addr = start_info_page(g, 2),
+	uint64_t shared_addr = start_info_page(g, 2),
 		 console_addr = start_info_page(g, 3), store_addr = start_info_page(g, 4);
 
-	g->start_info = guest_ptr(g, si_addr, MICA_PAGE_SIZE);
-	g->shared = guest_ptr(g, shared_addr, MICA_PAGE_SIZE);
-	g->console = guest_ptr(g, console_addr, MICA_PAGE_SIZE);
-	g->store = guest_ptr(g, store_addr, MICA_PAGE_SIZE);
+	start_info_attach(g);
 
 	start_info_t *si = g->start_info;
 	if (boot_args_cmdline((char *)si->cmd_line, MAX_GUEST_CMDLINE, argc, argv, err, errlen) != 0)

@@ -22,6 +22,12 @@ int start_info_build(struct guest *g, int argc, char *const argv[], int nenv, ch
  */
 void start_info_initrd(struct guest *g, const void *data, uint64_t size);
 
+/*
+ * Points g's fields at special pages already in RAM (a restored snapshot's), writing nothing:
+ * start_info, shared_info, the console and store rings and the Mica extension.
+ */
+void start_info_attach(struct guest *g);
+
 /* Guest address of the start_info page. */
 uint64_t start_info_gaddr(const struct guest *g);
 

@@ -581,7 +581,7 @@ void xenstore_service(struct guest *g)
 		evtchn_raise(g, g->store_port);
 }
 
-static void xs_notify(struct guest *g, uint32_t port)
+void xenstore_notify(struct guest *g, uint32_t port)
 {
 	(void)port;
 	xenstore_service(g);
@@ -628,7 +628,7 @@ int xenstore_on_change(struct guest *g, const char *path, xenstore_change_fn fn,
 int xenstore_setup(struct guest *g)
 {
 	g->store->server_features = XENSTORE_SERVER_FEATURE_ERROR;
-	g->store_port = evtchn_bind_backend(g, xs_notify);
+	g->store_port = evtchn_bind_backend(g, xenstore_notify);
 	return g->store_port ? 0 : -1;
 }
 

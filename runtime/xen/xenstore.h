@@ -25,6 +25,9 @@
  */
 int xenstore_setup(struct guest *g);
 
+/* The store port's service: xenstore_service (snapshots rebind it). */
+void xenstore_notify(struct guest *g, uint32_t port);
+
 /* Serves what the request ring holds while responses fit, then raises the store port. */
 void xenstore_service(struct guest *g);
 

@@ -65,9 +65,10 @@ hcpage_template:
 	mov	$MADV_POPULATE_WRITE, %edx
 	mov	$__NR_madvise, %eax
 	syscall			/* best effort: a failure only costs page faults later */
-2:	add	$16, %rbx
+	add	$16, %rbx
 	cmp	$(16 * HCPAGE_POPULATE_MAX), %rbx
 	jne	1b
+2:
 
 	lea	HCP_PROTECT(%r12), %rbx
 	lea	(HCP_PROTECT + 24 * HCPAGE_PROTECT_MAX)(%r12), %r13
@@ -114,6 +115,10 @@ hcpage_template:
 	xor	%r10d, %r10d
 	syscall
 
+	mov	HCP_RESTORE(%r12), %r15
+	test	%r15, %r15
+	jnz	10f
+
 	mov	HCP_START_INFO(%r12), %rsi
 	mov	HCP_ENTRY(%r12), %rax
 	xor	%ebx, %ebx
@@ -131,6 +136,35 @@ hcpage_template:
 	xor	%r14d, %r14d
 	xor	%r15d, %r15d
 	jmp	*%rax
+
+	/*
+	 * Restore: resume the guest where its ready hypercall was made (struct mica_ready_ctx at
+	 * %r15, in RAM mica filled from the snapshot), as if that call had returned 1. FS goes
+	 * through the one arch_prctl the filter allows from this page.
+	 */
+10:	mov	$ARCH_SET_FS, %edi
+	mov	64(%r15), %rsi
+	mov	$__NR_arch_prctl, %eax
+	syscall
+	ldmxcsr	72(%r15)
+	fldcw	76(%r15)
+	mov	0(%r15), %rbx
+	mov	8(%r15), %rbp
+	mov	16(%r15), %r12
+	mov	24(%r15), %r13
+	mov	32(%r15), %r14
+	mov	48(%r15), %rsp
+	mov	56(%r15), %rcx
+	mov	40(%r15), %r15
+	xor	%edx, %edx
+	xor	%esi, %esi
+	xor	%edi, %edi
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	xor	%r10d, %r10d
+	xor	%r11d, %r11d
+	mov	$1, %eax
+	jmp	*%rcx
 
 	/* Setup failed before the filter could matter; mica sees status 127 and reports it. */
 9:	mov	$__NR_exit_group, %eax

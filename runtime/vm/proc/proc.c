@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 #include "dev/blkback.h"
 #include "dev/netback.h"
+#include "snapshot/snapshot.h"
 #include "util/log.h"
 #include "util/syscall_names.h"
 #include "vm/proc/hcpage.h"
@@ -70,6 +72,11 @@ struct proc_vm {
 	int sigfd;
 	bool stdin_open;
 	uint64_t block_id;
+	/* The run, and for --snapshot the image the save at the ready hypercall records */
+	const struct run_config *cfg;
+	const struct image *img;
+	const uint8_t *file;
+	size_t file_len;
 };
 
 static const char *proc_signal_story(int sig)
@@ -147,7 +154,23 @@ static int proc_prot(uint32_t flags)
 	       (flags & PF_X ? PROT_EXEC : 0);
 }
 
-static void proc_fill_hcpage(struct proc_vm *vm, const struct image *img)
+/* Each image segment as {page-aligned start, length, PROT_* bits}; returns how many. */
+static unsigned int proc_segments(const struct image *img, uint64_t out[][3], unsigned int max)
+{
+	unsigned int n = 0;
+	for (unsigned int i = 0; i < img->nsegments && n < max; i++, n++) {
+		const struct image_segment *s = &img->seg[i];
+		uint64_t start = s->vaddr & ~(MICA_PAGE_SIZE - 1);
+		uint64_t end = (s->vaddr + s->memsz + MICA_PAGE_SIZE - 1) & ~(MICA_PAGE_SIZE - 1);
+		out[n][0] = start;
+		out[n][1] = end - start;
+		out[n][2] = (uint64_t)proc_prot(s->flags);
+	}
+	return n;
+}
+
+/* The hypercall page and the bootstrap's parameters shared by a boot and a restore. */
+static struct hcpage_params *proc_fill_hcpage(struct proc_vm *vm)
 {
 	uint8_t *page = vm->map + vm->g.ram_size;
 	memcpy(page, hcpage_template, (size_t)(hcpage_template_end - hcpage_template));
@@ -155,25 +178,27 @@ static void proc_fill_hcpage(struct proc_vm *vm, const struct image *img)
 	uint64_t ram_end = MICA_RAM_BASE + vm->g.ram_size;
 
 	*p = (struct hcpage_params){
-		.populate = {{img->lowest, proc_filled_end(img) - img->lowest},
-			     {ram_end - START_INFO_RESERVED, START_INFO_RESERVED}},
 		.unmap = {{0, MICA_PROC_HCPAGE},
 			  {MICA_PROC_HCPAGE + MICA_PAGE_SIZE, MICA_RAM_BASE - MICA_PROC_HCPAGE - MICA_PAGE_SIZE},
 			  {ram_end, PROC_USER_END - ram_end}},
-		.entry = img->entry,
 		.start_info = start_info_gaddr(&vm->g),
 		.handshake = start_info_gaddr(&vm->g) + PROC_HANDSHAKE_OFFSET,
 	};
-	for (unsigned int i = 0; i < img->nsegments && i < HCPAGE_PROTECT_MAX; i++) {
-		const struct image_segment *s = &img->seg[i];
-		uint64_t start = s->vaddr & ~(MICA_PAGE_SIZE - 1);
-		uint64_t end = (s->vaddr + s->memsz + MICA_PAGE_SIZE - 1) & ~(MICA_PAGE_SIZE - 1);
-		p->protect[i][0] = start;
-		p->protect[i][1] = end - start;
-		p->protect[i][2] = (uint64_t)proc_prot(s->flags);
-	}
 	p->fprog.len = (unsigned short)seccomp_build_filter(p->filter, HCPAGE_MAX_FILTER, MICA_PROC_HCPAGE);
 	p->fprog.filter = (struct sock_filter *)(MICA_PROC_HCPAGE + HCPAGE_PARAMS_OFFSET + HCP_FILTER);
+	return p;
+}
+
+static void proc_fill_hcpage_boot(struct proc_vm *vm, const struct image *img)
+{
+	struct hcpage_params *p = proc_fill_hcpage(vm);
+	uint64_t ram_end = MICA_RAM_BASE + vm->g.ram_size;
+	p->populate[0][0] = img->lowest;
+	p->populate[0][1] = proc_filled_end(img) - img->lowest;
+	p->populate[1][0] = ram_end - START_INFO_RESERVED;
+	p->populate[1][1] = START_INFO_RESERVED;
+	p->entry = img->entry;
+	proc_segments(img, p->protect, HCPAGE_PROTECT_MAX);
 }
 
 /* The child shares mica's memory until it execs, so it uses no libc (errno is shared). */
@@ -290,6 +315,37 @@ static void proc_respond(struct proc_vm *vm, uint64_t id, long val)
 	ioctl(vm->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
 
+/*
+ * The guest's ready hypercall under --snapshot: it waits inside the call while its RAM, its
+ * context and the runtime's state go to the file. Returns mica's exit status (0: saved).
+ */
+static int proc_snapshot(struct proc_vm *vm, uint64_t ctx)
+{
+	const struct run_config *cfg = vm->cfg;
+	char err[256];
+
+	console_drain(&vm->g);
+	if (!guest_ptr(&vm->g, ctx, sizeof(struct mica_ready_ctx)) || ctx % 8) {
+		log_error("guest's ready context is outside its RAM: no snapshot written");
+		return MICA_EXIT_CRASH;
+	}
+	struct snapshot_source src = {
+		.g = &vm->g,
+		.memfd = vm->memfd,
+		.platform = MICA_PLAT_PROC,
+		.image = vm->file,
+		.image_len = vm->file_len,
+		.app = vm->img->note.app,
+		.ready_ctx = ctx,
+	};
+	src.nsegments = proc_segments(vm->img, src.seg, SNAPSHOT_MAX_SEGMENTS);
+	if (snapshot_write(cfg->snapshot_path, &src, err, sizeof(err)) != 0) {
+		log_error("%s: %s", cfg->snapshot_path, err);
+		return MICA_EXIT_FAILURE;
+	}
+	return 0;
+}
+
 /* Handles one notification; returns -1 when the guest must be stopped with vm->g.end/exit set. */
 static int proc_notification(struct proc_vm *vm, int *status)
 {
@@ -301,6 +357,10 @@ static int proc_notification(struct proc_vm *vm, int *status)
 	uint64_t ip = req.data.instruction_pointer;
 	long nr = req.data.nr;
 	bool from_page = ip >= MICA_PROC_HCPAGE && ip < MICA_PROC_HCPAGE + MICA_PAGE_SIZE;
+	if (from_page && nr == MICA_PROC_HC_SYSNR_BASE + MICA_HC_READY && vm->cfg->snapshot_path) {
+		*status = proc_snapshot(vm, req.data.args[0]);
+		return -1;
+	}
 	if (from_page && nr >= MICA_PROC_HC_SYSNR_BASE && nr < MICA_PROC_HC_SYSNR_BASE + MICA_HC_SLOTS) {
 		bool wait;
 		uint64_t args[5];
@@ -350,12 +410,27 @@ static int proc_guest_died(struct proc_vm *vm)
 	return MICA_EXIT_CRASH;
 }
 
+/* mica's status once the loop stops: the guest's own, unless a --snapshot never happened. */
+static int proc_end(struct proc_vm *vm, const struct run_config *cfg, int status)
+{
+	if (vm->g.end == GUEST_RUNNING)
+		return status;
+	status = guest_end_status(&vm->g);
+	if (cfg->snapshot_path && vm->g.end == GUEST_POWEROFF) {
+		log_error("guest powered off (status %d) without signalling ready (mica_ready): no snapshot "
+			  "written", status);
+		return MICA_EXIT_FAILURE;
+	}
+	return status;
+}
+
 static int proc_loop(struct proc_vm *vm, const struct run_config *cfg)
 {
 	uint64_t run_deadline = cfg->timeout_ns ? cfg->start_ns + cfg->timeout_ns : 0;
 	int status = 0;
 
-	vm->stdin_open = console_stdin_usable();
+	/* A snapshot holds no input: what the restored guest reads comes from its own stdin. */
+	vm->stdin_open = !cfg->snapshot_path && console_stdin_usable();
 	for (;;) {
 		uint64_t now = guest_now_ns();
 		if (vm->g.blocked) {
@@ -402,7 +477,7 @@ static int proc_loop(struct proc_vm *vm, const struct run_config *cfg)
 		}
 		if (pfd[0].revents & POLLIN) {
 			if (proc_notification(vm, &status) != 0)
-				return vm->g.end != GUEST_RUNNING ? guest_end_status(&vm->g) : status;
+				return proc_end(vm, cfg, status);
 		} else if (pfd[0].revents & (POLLHUP | POLLERR)) {
 			return proc_guest_died(vm);
 		}
@@ -412,16 +487,118 @@ static int proc_loop(struct proc_vm *vm, const struct run_config *cfg)
 	}
 }
 
-int proc_run(const struct run_config *cfg, const struct image *img, const uint8_t *file,
+/* Guest RAM and the guest's special pages for a boot: the image, start info, initrd, devices. */
+static int proc_boot_memory(struct proc_vm *vm, const struct run_config *cfg, const struct image *img,
+			    const uint8_t *file, const struct run_blob *initrd)
+{
+	char err[256];
+	if (proc_map_guest(vm, img, file) != 0)
+		return -1;
+	if (start_info_build(&vm->g, cfg->argc, cfg->argv, cfg->nenv, cfg->env, cfg->start_ns, err,
+			     sizeof(err)) != 0) {
+		log_error("%s: %s", cfg->image_path, err);
+		return -1;
+	}
+	if (initrd->size)
+		start_info_initrd(&vm->g, initrd->data, initrd->size);
+	if (netback_start(&vm->g, cfg) != 0 || blkback_start(&vm->g, cfg) != 0)
+		return -1;
+	proc_fill_hcpage_boot(vm, img);
+	return 0;
+}
+
+/* Largest run of untouched pages merged into a range to populate: beyond it, faults are cheaper. */
+#define PROC_POPULATE_MAX_GAP (2UL << 20)
+
+/*
+ * The ranges the bootstrap faults in for a restored guest: the stored pages, runs closer than a
+ * growing gap merged until they fit the list (a gap costs zeroed pages, far cheaper than faults).
+ * A guest whose pages are scattered wider keeps its first ranges; the rest fault in on use.
+ */
+static void proc_restore_populate(struct hcpage_params *p, const struct snapshot *snap)
+{
+	const struct snapshot_extent *e = snap->v.extents;
+	uint32_t n = snap->v.hdr->nextents;
+	for (uint64_t gap = 0;; gap = gap ? gap * 2 : MICA_PAGE_SIZE) {
+		unsigned int used = 0;
+		bool full = false;
+		memset(p->populate, 0, sizeof(p->populate));
+		for (uint32_t i = 0; i < n && !full; i++) {
+			uint64_t end = e[i].gaddr + e[i].pages * MICA_PAGE_SIZE;
+			if (used && e[i].gaddr - (p->populate[used - 1][0] + p->populate[used - 1][1]) <= gap) {
+				p->populate[used - 1][1] = end - p->populate[used - 1][0];
+			} else if (used < HCPAGE_POPULATE_MAX) {
+				p->populate[used][0] = e[i].gaddr;
+				p->populate[used][1] = end - e[i].gaddr;
+				used++;
+			} else {
+				full = true;
+			}
+		}
+		if (!full || gap >= PROC_POPULATE_MAX_GAP)
+			return;
+	}
+}
+
+/*
+ * Guest RAM for a restore: a fresh memfd holding the stored pages (docs/abi.md §14 on why proc
+ * copies them), the runtime state of the snapshot, the present time and fresh entropy.
+ */
+static int proc_restore_memory(struct proc_vm *vm, const struct run_config *cfg, const struct snapshot *snap)
+{
+	const struct snapshot_header *h = snap->v.hdr;
+	if (snapshot_fill_memfd(snap, vm->memfd) != 0) {
+		log_error("cannot fill guest memory from the snapshot (%s)", strerror(errno));
+		return -1;
+	}
+	vm->map = mmap(NULL, vm->map_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->memfd, 0);
+	if (vm->map == MAP_FAILED) {
+		vm->map = NULL;
+		log_error("cannot map guest memory of %llu bytes (%s)", (unsigned long long)h->ram_size, strerror(errno));
+		return -1;
+	}
+	vm->g.ram = vm->map;
+	proc_populate(vm->map + vm->g.ram_size - START_INFO_RESERVED, START_INFO_RESERVED + MICA_PAGE_SIZE);
+	start_info_attach(&vm->g);
+	snapshot_state_apply(&vm->g, snap->v.state);
+
+	/* This run's start and stdin; the wall clock is recomputed for this host boot. */
+	vm->g.ext->runtime_start_ns = cfg->start_ns;
+	__atomic_store_n(&vm->g.ext->flags, 0, __ATOMIC_RELEASE);
+	vm->g.shared->wc_version = 0;
+	/* The saved run's handshake word would hand mica a stale fd number. */
+	*(uint32_t *)((uint8_t *)vm->g.start_info + PROC_HANDSHAKE_OFFSET) = 0;
+	struct mica_ready_ctx *ctx = guest_ptr(&vm->g, h->ready_ctx, sizeof(*ctx));
+	if (getrandom(ctx->entropy, sizeof(ctx->entropy), 0) != (ssize_t)sizeof(ctx->entropy)) {
+		log_error("cannot get entropy for the restored guest (%s)", strerror(errno));
+		return -1;
+	}
+
+	struct hcpage_params *p = proc_fill_hcpage(vm);
+	p->restore = h->ready_ctx;
+	for (uint32_t i = 0; i < h->nsegments && i < HCPAGE_PROTECT_MAX; i++) {
+		p->protect[i][0] = h->seg[i].addr;
+		p->protect[i][1] = h->seg[i].len;
+		p->protect[i][2] = h->seg[i].prot;
+	}
+	proc_restore_populate(p, snap);
+	return 0;
+}
+
+int proc_run(const struct run_config *cfg, const struct image *img, const uint8_t *file, size_t file_len,
 	     const struct run_blob *initrd)
 {
 	/* Static, not on the stack: zeroing it would fault in pages the run never uses. */
 	static struct proc_vm vm;
-	char err[256];
+	const struct snapshot *snap = cfg->restore_snapshot;
 	int status = MICA_EXIT_FAILURE;
 
 	vm.memfd = vm.loader_fd = vm.pidfd = vm.listener = vm.sigfd = -1;
-	vm.g.echo_offered = (img->note.devices & MICA_DEV_ECHO) != 0;
+	vm.cfg = cfg;
+	vm.img = img;
+	vm.file = file;
+	vm.file_len = file_len;
+	vm.g.echo_offered = !snap && (img->note.devices & MICA_DEV_ECHO) != 0;
 	vm.g.defer_devices = true;
 	pvclock_start(&vm.g, cfg->start_tsc, cfg->start_ns);
 
@@ -435,20 +612,10 @@ int proc_run(const struct run_config *cfg, const struct image *img, const uint8_
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	vm.sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
 
-	if (proc_create_memory(&vm, cfg->mem) != 0 || proc_spawn(&vm) != 0)
+	if (proc_create_memory(&vm, snap ? snap->v.hdr->ram_size : cfg->mem) != 0 || proc_spawn(&vm) != 0)
 		goto out;
-	if (proc_map_guest(&vm, img, file) != 0)
+	if (snap ? proc_restore_memory(&vm, cfg, snap) != 0 : proc_boot_memory(&vm, cfg, img, file, initrd) != 0)
 		goto out;
-	if (start_info_build(&vm.g, cfg->argc, cfg->argv, cfg->nenv, cfg->env, cfg->start_ns, err,
-			     sizeof(err)) != 0) {
-		log_error("%s: %s", cfg->image_path, err);
-		goto out;
-	}
-	if (initrd->size)
-		start_info_initrd(&vm.g, initrd->data, initrd->size);
-	if (netback_start(&vm.g, cfg) != 0 || blkback_start(&vm.g, cfg) != 0)
-		goto out;
-	proc_fill_hcpage(&vm, img);
 	pvclock_update(&vm.g);
 	proc_go(&vm);
 

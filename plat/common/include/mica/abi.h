@@ -149,4 +149,30 @@ struct mica_start_ext {
 #define MICA_START_EXT_CONSOLE_EOF (1u << 0)
 #endif
 
+/*
+ * Mica hypercall MICA_HC_READY (slot 56, past Xen's own numbers and its arch-specific 48-55):
+ * the guest is warmed up and ready for work, the point where `mica run --snapshot` saves it and
+ * `--restore` resumes it. The argument (rdi) is the guest address of a struct mica_ready_ctx the
+ * guest filled with the state the runtime cannot see on proc. The result is 0 when the guest
+ * just goes on (no snapshot asked for, or a restored guest calling again); with --snapshot the
+ * call never returns. A restored guest resumes as if the call had returned 1, with the
+ * callee-saved registers, rsp, FS base, MXCSR and x87 control word of the context, and entropy[]
+ * filled with fresh random bytes.
+ */
+#define MICA_HC_READY 56
+
+#ifndef __ASSEMBLY__
+struct mica_ready_ctx {
+	uint64_t rbx, rbp, r12, r13, r14, r15;
+	uint64_t rsp;             /* the caller's stack pointer after the return */
+	uint64_t rip;             /* where the call returns to */
+	uint64_t fs_base;         /* thread-local storage base (the guest's last SEGBASE_FS) */
+	uint32_t mxcsr;
+	uint16_t fpu_cw;          /* x87 control word */
+	uint16_t reserved;        /* zero */
+	uint8_t entropy[32];      /* written by the runtime when it restores the guest */
+};
+#endif
+#define MICA_READY_CTX_SIZE 112
+
 #endif

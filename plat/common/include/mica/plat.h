@@ -54,6 +54,14 @@ struct plat_memregion plat_initrd(void);
 /* Sets the FS base used for thread-local storage. */
 void plat_set_tls(uintptr_t base);
 
+/*
+ * The guest's ready point for snapshots (MICA_HC_READY, mica/abi.h). Returns 0 when the guest
+ * just goes on; 1 when it resumes from a snapshot: then seed holds 32 bytes of fresh entropy
+ * from the runtime and the clocks read the present. Under `mica run --snapshot` the runtime
+ * saves the guest here and it never returns to this run.
+ */
+int plat_ready(uint8_t seed[32]);
+
 /* Ends the guest: poweroff with an exit status (0..255). Flushes the console first. */
 _Noreturn void plat_poweroff(int status);
 

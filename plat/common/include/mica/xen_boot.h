@@ -46,4 +46,16 @@ extern const struct xen_native_ops *xen_native;
 void xen_console_init(struct xencons_interface *ring, evtchn_port_t port, struct mica_start_ext *ext);
 void xen_xs_init(struct xenstore_domain_interface *ring, evtchn_port_t port);
 
+/* The FS base the guest set last (plat_set_tls): a snapshot's context carries it (plat_ready). */
+extern uintptr_t xen_tls_base;
+
+/*
+ * After a restore: system time may read less than the guest saw before the snapshot (another
+ * host boot); from then on plat_time_ns adds what keeps it monotonic.
+ */
+void xen_time_restored(void);
+
+/* The runtime's system time for a deadline in the guest's (plat_time_ns) time. */
+uint64_t xen_time_to_system(uint64_t guest_ns);
+
 #endif

@@ -1,0 +1,70 @@
+/* Instances: one fresh process per request (a mica guest or a host program), and each function's limits on them. */
+#ifndef FN_INSTANCE_H
+#define FN_INSTANCE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "fn/args.h"
+#include "fn/protocol.h"
+#include "snapshot/snapshot.h"
+
+/* Stack of the threads that fork instances: mica runs in the child on a copy of it. */
+#define FN_THREAD_STACK (1u << 20)
+
+/* A started instance: its process and the two pipes of its console. */
+struct fn_proc {
+	int pidfd, in, out;
+};
+
+/* A function at run time: its configuration and who runs or waits for it. */
+struct fn_pool {
+	const struct fn_function *fn;
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	unsigned int running, waiting;
+	int *pidfds;                /* fn->max slots: the running instances' pidfds, -1 when free */
+	bool verbose;               /* instances' own mica messages go to stderr, else nowhere */
+	struct snapshot snap;       /* FN_KIND_SNAPSHOT: opened and validated once, restored per request */
+	struct fn_proc *spares;     /* fn->warm slots: instances started ahead, waiting for a request */
+	unsigned int nspares, spawning;
+};
+
+/* How a request's instance ended. */
+enum fn_outcome {
+	FN_OK,                      /* exited 0: out holds what it wrote */
+	FN_FAILED,                  /* crashed or exited non-zero (502) */
+	FN_TOO_BIG,                 /* wrote more than response_max: killed (502) */
+	FN_TIMEOUT,                 /* still running at its timeout: killed (504) */
+	FN_BUSY,                    /* queue full (503) */
+	FN_STOPPING,                /* the gateway is shutting down (503) */
+	FN_ERROR,                   /* the gateway could not start it (500) */
+};
+
+struct fn_run {
+	enum fn_outcome outcome;
+	int status;                 /* the exit status (FN_FAILED), or a signal as 128+N */
+	struct fn_buf out;          /* everything the instance wrote, at most response_max bytes */
+};
+
+/* -1 after one log line (a snapshot that does not open, no memory). */
+int fn_pool_init(struct fn_pool *p, const struct fn_function *fn, bool verbose);
+/* Reaps what is left of the warm instances (after fn_pools_stop). */
+void fn_pool_destroy(struct fn_pool *p);
+
+/* Runs one fresh instance of p's function on the framed request; blocks until it ended. */
+void fn_instance_run(struct fn_pool *p, const char *req, size_t req_len, struct fn_run *run);
+
+/*
+ * Starts the thread that keeps each pool's warm instances topped up. It forks them, so it lives
+ * as long as they may: an instance dies with the thread that forked it (PR_SET_PDEATHSIG).
+ */
+int fn_pools_start(struct fn_pool *pools, int n);
+
+/*
+ * Refuses new instances from now on, wakes queued requests, kills every running and warm
+ * instance, and waits for the warming thread.
+ */
+void fn_pools_stop(struct fn_pool *pools, int n);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * Snapshots of a guest at its ready point (MICA_HC_READY): writing one, and opening one once to
+ * restore it any number of times (`mica run --restore`, or a long-lived caller such as a gateway).
+ */
+#ifndef SNAPSHOT_SNAPSHOT_H
+#define SNAPSHOT_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "snapshot/format.h"
+#include "vm/guest.h"
+
+/* An opened snapshot: the file mapped read-only and validated whole. Never changed by a restore. */
+struct snapshot {
+	const uint8_t *map;
+	size_t size;
+	struct snapshot_view v;
+};
+
+/*
+ * Maps path and validates all of it (snapshot_parse). Returns 0, or -1 with a one-line reason
+ * (without the file name) in err, having mapped nothing. Cost: one read of the file (page cache)
+ * and its checksum; restoring from it afterwards reads only the stored pages.
+ */
+int snapshot_open(const char *path, struct snapshot *s, char *err, size_t errlen);
+
+/* Unmaps it. */
+void snapshot_close(struct snapshot *s);
+
+/* 0 when image[0, len) is the image the snapshot was taken of; -1 with a reason in err. */
+int snapshot_check_image(const struct snapshot *s, const uint8_t *image, size_t len, char *err, size_t errlen);
+
+/* What a backend knows of the guest at its ready point, besides RAM and the runtime state. */
+struct snapshot_source {
+	struct guest *g;
+	int memfd;                      /* guest RAM from offset 0 (its holes are never-touched pages) */
+	uint32_t platform;              /* MICA_PLAT_* */
+	const uint8_t *image;           /* the image file, for its digest */
+	size_t image_len;
+	const char *app;
+	uint64_t ready_ctx;
+	uint32_t nsegments;
+	uint64_t seg[SNAPSHOT_MAX_SEGMENTS][3]; /* addr, len, prot (page-aligned) */
+};
+
+/*
+ * Writes the snapshot of src to path atomically: a temporary file beside it, fsync, rename,
+ * fsync of the directory; nothing is left at path or beside it on failure. Stores only pages
+ * that are not zero. Returns 0, or -1 with a one-line reason in err.
+ */
+int snapshot_write(const char *path, const struct snapshot_source *src, char *err, size_t errlen);
+
+/*
+ * Fills memfd (guest RAM from offset 0, zero) with the stored pages. Returns 0, or -1 with errno.
+ */
+int snapshot_fill_memfd(const struct snapshot *s, int memfd);
+
+/*
+ * Captures the runtime's device state of g: event channels, timer, grant frames. Returns 0, or -1
+ * with a reason in err when g holds state a snapshot cannot carry (a NIC, a disk, the xenstore
+ * daemon in use).
+ */
+int snapshot_state_save(const struct guest *g, struct snapshot_state *s, char *err, size_t errlen);
+
+/*
+ * Gives g (RAM restored, special pages attached, no port bound yet) the saved device state,
+ * binding the console, store and echo services to their saved ports. s was validated by
+ * snapshot_parse.
+ */
+void snapshot_state_apply(struct guest *g, const struct snapshot_state *s);
+
+#endif

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The snapshot benchmark: restore-to-ready of 16 MiB and 256 MiB guests, against a cold boot of the same image and a native static hello.
+#
+#   tests/bench/snapshot.sh    O=<build dir>; needs $O/mica (tests/bench/run builds it) and builds
+#                              the snaptest image, spawntime and hello into $O if they are missing.
+#                              RUNS (default 200) sets the runs per measurement.
+#
+# The guest is tests/apps/snaptest with argument "exit": it warms up, calls mica_ready, and powers
+# off at once when that returns, so a run is mica's start, the restore (or boot), and the guest's
+# exit. Two figures per case: the whole spawn of mica (spawntime, medians) and mica's own
+# "runtime start to guest end" (--stats, medians), which leaves out exec'ing mica itself.
+set -euo pipefail
+
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+O=$(realpath -m -- "${O:-$SRC/build}")
+MICA=$O/mica
+IMAGES=$O/images
+BENCH=$O/bench
+RUNS=${RUNS:-200}
+image=$IMAGES/snaptest/snaptest_proc-x86_64
+
+die() {
+	echo "snapshot bench: $*" >&2
+	exit 1
+}
+
+[[ -x $MICA ]] || die "$MICA is missing (tests/bench/run builds it)"
+mkdir -p "$BENCH"
+if [[ ! -f $image ]]; then
+	make -C "$SRC" --no-print-directory O="$IMAGES/snaptest" CACHE="$O/cache" defconfig APP=tests/apps/snaptest \
+		>"$BENCH/build-snaptest.log" 2>&1 &&
+		make -C "$SRC" --no-print-directory -j"$(nproc)" O="$IMAGES/snaptest" CACHE="$O/cache" images \
+			>>"$BENCH/build-snaptest.log" 2>&1 || die "cannot build the snaptest image (see $BENCH/build-snaptest.log)"
+fi
+[[ -x $BENCH/spawntime ]] || gcc -std=c11 -O2 -Wall -Wextra -Werror "$SRC/tests/bench/spawntime.c" -o "$BENCH/spawntime"
+[[ -x $BENCH/hello ]] || musl-gcc -static -Os -Wall -Wextra -Werror "$SRC/tests/bench/hello.c" -o "$BENCH/hello"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+for mem in 16M 256M; do
+	"$MICA" run --snapshot "$work/$mem.snap" --mem "$mem" "$image" exit </dev/null ||
+		die "--snapshot of a $mem guest failed"
+done
+
+# median_stats RUN OPTIONS...: the median over $RUNS runs of `mica run --stats OPTIONS...`'s
+# "runtime start to guest end", in us.
+median_stats() {
+	local i
+	for ((i = 0; i < RUNS; i++)); do
+		"$MICA" run --stats "$@" 2>&1 >/dev/null </dev/null | sed -n 's/^stats: runtime start to guest end: \([0-9.]*\) us$/\1/p'
+	done | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "nan" }'
+}
+
+# spawn_medians CMD... --vs CMD...: spawntime's medians of both, "A B".
+spawn_medians() {
+	"$BENCH/spawntime" -n "$RUNS" -w 20 -- "$@" |
+		awk '$1 == "A" || $1 == "B" { sub("median_us=", "", $2); m[$1] = $2 } END { print m["A"], m["B"] }'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+size16=$(stat -c %s "$work/16M.snap")
+size256=$(stat -c %s "$work/256M.snap")
+echo "snapshot file: 16 MiB guest $((size16 / 1024)) KiB, 256 MiB guest $((size256 / 1024)) KiB (only touched pages)"
+
+r16=$(median_stats --restore "$work/16M.snap")
+r256=$(median_stats --restore "$work/256M.snap")
+c16=$(median_stats --mem 16M "$image" exit)
+echo "restore to ready, mica start to guest end (median of $RUNS): 16 MiB $r16 us, 256 MiB $r256 us (target < 1000 us and flat)"
+echo "cold boot to ready, same image, 16 MiB: $c16 us"
+echo "ratio restore-256M/restore-16M: $(ratio "$r256" "$r16") (target ~1.0: flat in guest RAM)"
+echo "ratio restore-16M/cold-boot-16M: $(ratio "$r16" "$c16")"
+
+read -r s16 s256 < <(spawn_medians "$MICA" run --restore "$work/16M.snap" --vs "$MICA" run --restore "$work/256M.snap")
+read -r cold hello < <(spawn_medians "$MICA" run --mem 16M "$image" exit --vs "$BENCH/hello")
+echo "spawn to exit (median of $RUNS): restore 16 MiB $s16 us, restore 256 MiB $s256 us, cold boot 16 MiB $cold us, native static hello $hello us"
+echo "ratio restore-16M/native-hello: $(ratio "$s16" "$hello")"
+echo "ratio restore-256M/native-hello: $(ratio "$s256" "$hello")"
+echo "ratio cold-boot-16M/native-hello: $(ratio "$cold" "$hello")"

@@ -1,0 +1,270 @@
+# `mica serve`: the function gateway with apps/lua-fn handlers, a fresh instance per request, and its limits.
+
+# fn_initrd NAME LUA: $T/NAME.cpio holding LUA as /handler.lua.
+fn_initrd() {
+	mkdir -p "$T/$1"
+	printf '%s\n' "$2" >"$T/$1/handler.lua"
+	(cd "$T/$1" && printf 'handler.lua\n' | cpio -o -H newc --quiet) >"$T/$1.cpio"
+}
+
+# example_initrd NAME: the initrd of examples/NAME.
+example_initrd() {
+	mkdir -p "$T/$1"
+	cp "$SRC/examples/$1/handler.lua" "$T/$1/"
+	(cd "$T/$1" && printf 'handler.lua\n' | cpio -o -H newc --quiet) >"$T/$1.cpio"
+}
+
+# fn NAME [OPTIONS]: a --function value running lua-fn with $T/NAME.cpio.
+fn() { printf '%s=%s,initrd=%s%s' "$1" "$(image lua-fn)" "$T/$1.cpio" "${2:+,$2}"; }
+
+# serve_start ARGS...: starts the gateway on a free port of 127.0.0.1; sets SERVE_PID and URL.
+serve_start() {
+	"$MICA" serve --listen 127.0.0.1:0 "$@" 2>"$T/serve.err" &
+	SERVE_PID=$!
+	local i port=
+	for ((i = 0; i < 200; i++)); do
+		port=$(sed -n 's|^mica serve: listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/serve.err")
+		[[ -n $port ]] && break
+		if ! kill -0 "$SERVE_PID" 2>/dev/null; then
+			_mica_say "mica serve did not start:" stderr "$(cat "$T/serve.err")"
+			return 1
+		fi
+		sleep 0.05
+	done
+	[[ -n $port ]] || { _mica_say "mica serve printed no address in 10 s"; return 1; }
+	URL=http://127.0.0.1:$port
+}
+
+# serve_stop: SIGTERM, then the gateway must exit 0.
+serve_stop() {
+	local rc=0
+	kill -TERM "$SERVE_PID"
+	wait "$SERVE_PID" || rc=$?
+	assert_eq 0 "$rc" "mica serve's exit status after SIGTERM"
+}
+
+# get PATH [CURL ARGS...]: "STATUS" on the first line, then the body; the headers in $T/headers.
+get() {
+	local path=$1
+	shift
+	curl -s --max-time 30 -D "$T/headers" -o "$T/body" -w '%{http_code}\n' "$@" "$URL$path"
+	cat "$T/body"
+}
+
+test_serve_get_query_and_status() {
+	example_initrd hello
+	serve_start --function "$(fn hello)"
+	assert_eq $'200\nHello, Ada L!' "$(get '/hello?name=Ada%20L')" "GET with a query"
+	assert_eq $'200\nHello, world!' "$(get /hello/sub/path)" "a path below the function"
+	serve_stop
+	assert_eq 1 "$(wc -l <"$T/serve.err")" "stderr lines without --verbose (the address only)"
+}
+
+test_serve_verbose_logs_one_line_per_request() {
+	example_initrd hello
+	serve_start --verbose --function "$(fn hello)"
+	get /hello >/dev/null
+	get /nothere >/dev/null
+	serve_stop
+	assert_file_contains "$T/serve.err" "mica serve: GET /hello -> 200 in "
+	assert_file_contains "$T/serve.err" "mica serve: GET /nothere -> 404"
+	assert_eq 2 "$(grep -c -- ' -> ' "$T/serve.err")" "request lines"
+}
+
+test_serve_post_headers_and_binary_body() {
+	example_initrd echo
+	serve_start --function "$(fn echo)"
+	printf 'line1\nwith\0nul\r\nend' >"$T/payload"
+	local out
+	out=$(get '/echo/a%20b?x=1&y' -X POST --data-binary "@$T/payload" -H 'X-Mixed-Case: Yes' -H 'Content-Type: app/x')
+	assert_contains "$out" $'200\nPOST /echo/a b\nquery: x=1&y\n' "method, decoded path and raw query"
+	assert_contains "$out" $'\nx-mixed-case: Yes\n' "header keys are lower-case"
+	assert_contains "$out" $'\ncontent-type: app/x\n' "content-type is passed on"
+	assert_file_contains "$T/headers" "X-Body-Length: 19"
+	assert_file_contains "$T/headers" "Content-Type: text/plain"
+	# The echoed body is the payload byte for byte, after the blank line the handler writes.
+	tail -c 19 "$T/body" >"$T/echoed"
+	cmp "$T/payload" "$T/echoed" || { _mica_say "the body did not come back byte for byte"; return 1; }
+	serve_stop
+}
+
+test_serve_handler_status_and_headers() {
+	fn_initrd teapot 'return function(req) return {status = 418, headers = {["X-Kind"] = "tea", ["X-N"] = 3}, body = req.method} end'
+	serve_start --function "$(fn teapot)"
+	assert_eq $'418\nDELETE' "$(get /teapot -X DELETE)" "status and body from the handler's table"
+	assert_file_contains "$T/headers" "X-Kind: tea"
+	assert_file_contains "$T/headers" "X-N: 3"
+	serve_stop
+}
+
+test_serve_concurrent_requests_each_get_a_fresh_instance() {
+	# A per-instance counter: an instance that served a second request would answer 2.
+	fn_initrd counter 'local n = 0
+return function(req) n = n + 1; return tostring(n) end'
+	serve_start --function "$(fn counter max=4,queue=64)"
+	local i pids=()
+	for ((i = 0; i < 20; i++)); do
+		curl -s --max-time 50 -o "$T/c$i" -w '%{http_code}' "$URL/counter" >"$T/s$i" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for ((i = 0; i < 20; i++)); do
+		assert_eq 200 "$(cat "$T/s$i")" "status of parallel request $i"
+		assert_eq 1 "$(cat "$T/c$i")" "the counter of request $i's instance"
+	done
+	serve_stop
+}
+
+test_serve_timeout_gives_504_and_kills_the_instance() {
+	fn_initrd spin 'return function(req) while true do end end'
+	serve_start --function "$(fn spin timeout=1)"
+	local out
+	out=$(get /spin)
+	assert_contains "$out" "504" "status after the timeout"
+	assert_contains "$out" "ran longer than its timeout of 1 s" "the 504's body"
+	serve_stop
+}
+
+test_serve_failing_function_gives_502_and_the_gateway_goes_on() {
+	fn_initrd boom 'return function(req) if req.query.die then error("boom") end return "alive" end'
+	fn_initrd quit 'return function(req) os.exit(7) end'
+	serve_start --function "$(fn boom)" --function "$(fn quit)"
+	local out
+	out=$(get '/boom?die=1')
+	assert_contains "$out" "502" "a handler error"
+	assert_contains "$out" "function boom failed: exit status 1" "its body"
+	out=$(get /quit)
+	assert_contains "$out" "function quit failed: exit status 7" "a handler that exits 7"
+	assert_eq $'200\nalive' "$(get /boom)" "the next request"
+	serve_stop
+}
+
+test_serve_malformed_response_gives_502() {
+	fn_initrd liar 'return function(req) io.write("no framing at all") os.exit(0) end'
+	serve_start --function "$(fn liar)"
+	local out
+	out=$(get /liar)
+	assert_contains "$out" "502" "status"
+	assert_contains "$out" "malformed response: the response has no blank line" "body"
+	serve_stop
+}
+
+test_serve_oversize_response_gives_502() {
+	fn_initrd big 'return function(req) return string.rep("x", 1 << 20) end'
+	serve_start --function "$(fn big response=64K)"
+	local out
+	out=$(get /big)
+	assert_contains "$out" $'502\nfunction big wrote more than its response limit of 65536 bytes' "oversize"
+	serve_stop
+}
+
+test_serve_queue_full_gives_503() {
+	# Busy for 2 to 3 s: one runs, one waits in the queue of 1, the third finds the queue full.
+	fn_initrd slow 'return function(req) local t = os.time() while os.time() - t < 3 do end return "done" end'
+	serve_start --function "$(fn slow max=1,queue=1,timeout=30)"
+	local i pids=()
+	for ((i = 0; i < 3; i++)); do
+		curl -s --max-time 50 -o "$T/b$i" -w '%{http_code}\n' "$URL/slow" >"$T/s$i" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	assert_eq $'200\n200\n503' "$(cat "$T"/s? | sort)" "statuses of three requests with max=1,queue=1"
+	assert_contains "$(cat "$T"/b?)" "function slow is busy: 1 instances running and 1 requests queued" "the 503's body"
+	serve_stop
+}
+
+test_serve_unknown_function_gives_404() {
+	example_initrd hello
+	serve_start --function "$(fn hello)"
+	assert_eq $'404\nno function at this path' "$(get /nothere)" "unknown function"
+	assert_eq $'404\nno function at this path' "$(get /)" "the root"
+	assert_eq $'404\nno function at this path' "$(get /hellox)" "a name that only starts like a function's"
+	head -c $((1024 * 1024 + 1)) /dev/zero >"$T/big"
+	assert_eq $'413\nrequest body over 1 MiB' "$(get /hello --data-binary "@$T/big")" "a body over 1 MiB"
+	serve_stop
+}
+
+test_serve_cli_errors() {
+	assert_exit 0 "$MICA" serve --help
+	assert_file_contains "$T/out" "--function NAME=FILE"
+	assert_exit 125 "$MICA" serve --listen 127.0.0.1:0
+	assert_file_contains "$T/err" "at least one --function"
+	assert_exit 125 "$MICA" serve --listen 127.0.0.1:0 --function 'a=/x,mem=lots'
+	assert_file_contains "$T/err" "mem=lots: expected a size"
+	assert_eq 1 "$(wc -l <"$T/err")" "a bad option is one line"
+	assert_exit 125 "$MICA" serve --listen 127.0.0.1:0 --function "a=$T/missing"
+	assert_file_contains "$T/err" "missing: cannot open"
+	printf 'not an image' >"$T/junk"
+	assert_exit 125 "$MICA" serve --listen 127.0.0.1:0 --function "a=$T/junk"
+	assert_file_contains "$T/err" "neither a mica image nor a snapshot"
+	assert_exit 125 "$MICA" serve --listen 127.0.0.1:0 --function "a=$(image lua-fn),initrd=$T/missing"
+	assert_file_contains "$T/err" "initrd"
+	# A port in use: another gateway holds it.
+	example_initrd hello
+	serve_start --function "$(fn hello)"
+	assert_exit 125 "$MICA" serve --listen "${URL#http://}" --function "$(fn hello)"
+	assert_file_contains "$T/err" "Address in use"
+	serve_stop
+}
+
+test_serve_sigterm_stops_running_instances() {
+	fn_initrd spin 'return function(req) while true do end end'
+	serve_start --function "$(fn spin timeout=100)"
+	curl -s --max-time 50 -o /dev/null "$URL/spin" &
+	local curl_pid=$! i
+	# Stopped while an instance runs: the gateway kills it and exits 0 at once.
+	for ((i = 0; i < 100; i++)); do
+		pgrep -P "$SERVE_PID" >/dev/null && break
+		sleep 0.05
+	done
+	pgrep -P "$SERVE_PID" >/dev/null || { _mica_say "no instance started"; return 1; }
+	serve_stop
+	wait "$curl_pid" || true
+	# Instances are forks of the gateway: their command line names this test's initrd.
+	assert_eq "" "$(pgrep -f "$T/spin.cpio" || true)" "instances left after the gateway stopped"
+}
+
+# snapshot NAME: $T/NAME.snap, lua-fn with $T/NAME.cpio saved at its ready point (handler loaded).
+snapshot() {
+	assert_exit 0 "$MICA" run --snapshot "$T/$1.snap" --mem 16M --initrd "$T/$1.cpio" "$(image lua-fn)" </dev/null
+}
+
+test_serve_snapshot_answers_like_a_cold_boot() {
+	example_initrd echo
+	snapshot echo
+	serve_start --function "$(fn echo)" --function "snap=$T/echo.snap"
+	local cold warm
+	cold=$(get '/echo/p?q=1' -X PUT --data-binary 'same body' -H 'X-A: b' -H 'Host: h')
+	warm=$(get '/snap/p?q=1' -X PUT --data-binary 'same body' -H 'X-A: b' -H 'Host: h')
+	assert_eq "${cold/\/echo\/p//snap/p}" "$warm" "the restored instance's answer (path aside)"
+	assert_contains "$warm" $'200\nPUT /snap/p\nquery: q=1\n' "request line"
+	serve_stop
+}
+
+test_serve_snapshot_instances_are_fresh_and_random() {
+	fn_initrd counter 'local n = 0
+return function(req) n = n + 1; return tostring(n) end'
+	example_initrd dice
+	snapshot counter
+	snapshot dice
+	serve_start --function "counter=$T/counter.snap" --function "dice=$T/dice.snap"
+	assert_eq $'200\n1' "$(get /counter)" "first restored instance's counter"
+	assert_eq $'200\n1' "$(get /counter)" "second restored instance's counter"
+	local a b
+	a=$(get '/dice?n=30')
+	b=$(get '/dice?n=30')
+	assert_contains "$a" $'200\n{"dice":[' "a dice roll"
+	[[ $a != "$b" ]] || { _mica_say "two restored instances rolled the same 30 dice:" roll "$a"; return 1; }
+	serve_stop
+}
+
+test_serve_snapshot_errors() {
+	fn_initrd hello 'return function(req) return "hi" end'
+	snapshot hello
+	assert_exit 125 "$MICA" serve --listen 127.0.0.1:0 --function "a=$T/hello.snap,initrd=$T/hello.cpio"
+	assert_file_contains "$T/err" "initrd= does not apply to a snapshot"
+	head -c 4096 "$T/hello.snap" >"$T/short.snap"
+	assert_exit 125 "$MICA" serve --listen 127.0.0.1:0 --function "a=$T/short.snap"
+	assert_file_contains "$T/err" "--function a: $T/short.snap:"
+	assert_eq 1 "$(wc -l <"$T/err")" "a corrupt snapshot is one line"
+}
