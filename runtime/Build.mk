@@ -13,6 +13,14 @@ MICA_VERSION := $(shell cd $(srctree) && git describe --always --dirty 2>/dev/nu
 runtime_srcs := $(shell cd $(srctree) && find runtime -path runtime/vm/proc/loader -prune -o \( -name '*.c' -o -name '*.S' \) -print | sort)
 runtime_objs := $(patsubst %,$(objtree)/%.o,$(basename $(runtime_srcs))) $(objtree)/runtime/syscall_names.o
 
+# Upstream libraries the runtime links (built from Debian sources with musl-gcc by the fragments
+# below): each appends its archive to runtime_libs and its headers' stamp to runtime_lib_stamps,
+# which every runtime object waits for.
+runtime_libs :=
+runtime_lib_stamps :=
+include $(srctree)/runtime/oci/Build.mk
+include $(srctree)/runtime/fn/Build.mk
+
 host_include := $(objtree)/host-include/kernel
 
 $(host_include)/.stamp:
@@ -32,7 +40,7 @@ $(objtree)/runtime/%.o: $(objtree)/runtime/%.c $(host_include)/.stamp
 	$(msg) HOSTCC runtime/$*.o
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -c $< -o $@
 
-$(objtree)/runtime/%.o: $(srctree)/runtime/%.c $(host_include)/.stamp
+$(objtree)/runtime/%.o: $(srctree)/runtime/%.c $(host_include)/.stamp | $(runtime_lib_stamps)
 	$(msg) HOSTCC runtime/$*.o
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -DMICA_VERSION='"$(MICA_VERSION)"' -MMD -MP -c $< -o $@
@@ -42,9 +50,9 @@ $(objtree)/runtime/%.o: $(srctree)/runtime/%.S $(host_include)/.stamp
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -D__ASSEMBLY__ -MMD -MP -c $< -o $@
 
-$(objtree)/mica: $(runtime_objs)
+$(objtree)/mica: $(runtime_objs) $(runtime_libs)
 	$(msg) LD mica
-	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(runtime_objs)
+	$(Q)$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(runtime_objs) $(runtime_libs)
 
 # The loader is linked far above any guest RAM, since it maps RAM before it unmaps itself.
 proc_loader := $(objtree)/runtime/vm/proc/loader/loader.elf

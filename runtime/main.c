@@ -8,8 +8,11 @@
 #include <unistd.h>
 #include <x86intrin.h>
 #include "cli/run_args.h"
+#include "fn/serve.h"
 #include "image/image.h"
 #include "image/inspect.h"
+#include "oci/oci.h"
+#include "oci/pack.h"
 #include "util/log.h"
 #include "vm/guest.h"
 #include "vm/run.h"
@@ -22,6 +25,11 @@ static const char main_usage[] =
 	"Commands:\n"
 	"  run [OPTIONS] IMAGE [--] [ARGS...]  boot IMAGE and wait until it ends\n"
 	"  inspect IMAGE                       show what IMAGE is built for and needs\n"
+	"  serve [OPTIONS]                     an HTTP gateway: a fresh guest per request\n"
+	"  oci pack IMAGE [FILES...] -o TAR    an OCI image of IMAGE for docker, ctr, podman\n"
+	"  create, start, state, kill, delete, ps, pause, resume, features\n"
+	"                                      the OCI runtime commands container engines\n"
+	"                                      call, as runc's (see docs/kubernetes.md)\n"
 	"  version                             show the version of mica and its ABI\n"
 	"  help [COMMAND]                      show this help, or a command's\n"
 	"\n"
@@ -93,11 +101,17 @@ int main(int argc, char **argv)
 		return MICA_EXIT_FAILURE;
 	}
 	const char *cmd = argv[1];
+	if (oci_is_command(argc, argv))
+		return oci_main(argc, argv);
+	if (strcmp(cmd, "serve") == 0)
+		return serve_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "oci") == 0 && argc > 2 && strcmp(argv[2], "pack") == 0)
+		return oci_pack_main(argc - 2, argv + 2);
 	if (strcmp(cmd, "run") == 0)
 		return main_run(argc - 1, argv + 1, start_tsc, start_ns);
 	if (strcmp(cmd, "inspect") == 0)
 		return main_inspect(argc - 1, argv + 1);
-	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+	if (strcmp(cmd, "version") == 0) {
 		printf("mica %s (Mica ABI %d, Xen interface 4.17 subset)\n", MICA_VERSION, MICA_ABI_VERSION);
 		return 0;
 	}
