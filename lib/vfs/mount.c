@@ -29,9 +29,17 @@ static int mount_refresh(struct vfs_inode *inode)
 		return -EIO;
 	int r = inode->fs->ops->getattr(inode->fs->fs, inode->ino, &a);
 
-	if (r == 0)
-		mount_copy_attr(inode, &a);
-	return r;
+	if (r != 0)
+		return r;
+	/*
+	 * The inode's union follows its type and a symlink's target was sized when it was loaded:
+	 * a disk that changes either under a known inode is corrupt.
+	 */
+	if ((inode->mode & S_IFMT) != 0 &&
+	    (((a.mode ^ inode->mode) & S_IFMT) != 0 || (S_ISLNK(inode->mode) && a.size != inode->size)))
+		return -EIO;
+	mount_copy_attr(inode, &a);
+	return 0;
 }
 
 static struct vfs_inode **mount_bucket(struct vfs_mount *m, uint64_t ino)
