@@ -1,4 +1,4 @@
-/* blkfront: the xenbus handshake for a vbd, and blkif requests (indirect when large) through granted bounce pages. */
+/* blkfront: the xenbus handshake for a vbd, and blkif requests (indirect when large) on the caller's pages or bounce pages. */
 #include <xen/errno.h>
 #include <arch/cpu.h>
 #include <mica/abi.h>
@@ -9,6 +9,7 @@
 #include <mica/kprint.h>
 #include <mica/plat.h>
 #include <mica/string.h>
+#include <mica/xenbus_keys.h>
 #include <mica/xenstore.h>
 
 /*
@@ -47,6 +48,9 @@ struct blkfront_slot {
 	int16_t status;
 	uint8_t *dst;       /* a read's destination in the caller's buffer, copied on completion */
 	size_t len;
+	/* Pages of the caller's buffer granted for this request instead of the bounce pages; 0 if none. */
+	unsigned int own;
+	grant_ref_t own_ref[BLKFRONT_SEGS];
 };
 
 struct blkfront {
@@ -72,82 +76,15 @@ struct blkfront {
 	bool warned;  /* a bad response has been reported (once per device) */
 };
 
-static int blkfront_path(char *path, size_t len, const char *dir, const char *key)
-{
-	if ((size_t)ksnprintf(path, len, "%s/%s", dir, key) >= len)
-		return -XEN_ENAMETOOLONG;
-	return 0;
-}
-
-/* Reads <dir>/<key>; the value is NUL-terminated in buf. */
-static int blkfront_read_key(const char *dir, const char *key, char *buf, size_t len)
-{
-	char path[BLKFRONT_PATH_MAX + 32];
-	int rc = blkfront_path(path, sizeof(path), dir, key);
-	return rc < 0 ? rc : xs_read(path, buf, len);
-}
-
-static int blkfront_write_key(const char *dir, const char *key, const char *value)
-{
-	char path[BLKFRONT_PATH_MAX + 32];
-	int rc = blkfront_path(path, sizeof(path), dir, key);
-	return rc < 0 ? rc : xs_write(path, value);
-}
-
-/* A decimal of 1 to 20 digits without sign or leading zeros that fits 64 bits; 0 or -1. */
-static int blkfront_parse_u64(const char *s, uint64_t *v)
-{
-	uint64_t n = 0;
-
-	if (s[0] == '\0' || (s[0] == '0' && s[1] != '\0'))
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || n > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
-			return -1;
-		n = n * 10 + (uint64_t)(*s - '0');
-	}
-	*v = n;
-	return 0;
-}
-
-/* An optional numeric key: absent or empty reads as 0. */
-static int blkfront_read_u64(const char *dir, const char *key, uint64_t *v)
-{
-	char buf[32];
-	int rc = blkfront_read_key(dir, key, buf, sizeof(buf));
-	if (rc == -XEN_ENOENT || (rc >= 0 && buf[0] == '\0')) {
-		*v = 0;
-		return 0;
-	}
-	return rc < 0 ? -1 : blkfront_parse_u64(buf, v);
-}
-
-/*
- * The backend path comes from the store: it is used only to build further store paths, so it
- * need only be an absolute path the store itself would accept (it refuses anything else too).
- */
-static bool blkfront_path_ok(const char *p)
-{
-	if (p[0] != '/' || p[1] == '\0')
-		return false;
-	for (const char *c = p; *c; c++) {
-		bool name = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-			    (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' || *c == '@';
-		if (!name && !(*c == '/' && c[1] != '/' && c[1] != '\0'))
-			return false;
-	}
-	return true;
-}
-
 /* Reads the disk's geometry once the backend is Connected; -1 after printing why not. */
 static int blkfront_read_disk(struct blkfront *bf)
 {
 	uint64_t sectors, ssize, vinfo;
 	char mode[8];
 
-	if (blkfront_read_u64(bf->backend, "sectors", &sectors) != 0 ||
-	    blkfront_read_u64(bf->backend, "sector-size", &ssize) != 0 ||
-	    blkfront_read_u64(bf->backend, "info", &vinfo) != 0) {
+	if (xenbus_read_u64(bf->backend, "sectors", &sectors) != 0 ||
+	    xenbus_read_u64(bf->backend, "sector-size", &ssize) != 0 ||
+	    xenbus_read_u64(bf->backend, "info", &vinfo) != 0) {
 		kprintf("blkfront: vbd%u: %s has a sectors, sector-size or info that is not a number\n",
 			bf->index, bf->backend);
 		return -1;
@@ -158,7 +95,7 @@ static int blkfront_read_disk(struct blkfront *bf)
 			(unsigned long long)ssize);
 		return -1;
 	}
-	int rc = blkfront_read_key(bf->backend, "mode", mode, sizeof(mode));
+	int rc = xenbus_read_key(bf->backend, "mode", mode, sizeof(mode));
 	if (rc < 0 && rc != -XEN_ENOENT) {
 		kprintf("blkfront: vbd%u: cannot read %s/mode (error %d)\n", bf->index, bf->backend, rc);
 		return -1;
@@ -167,15 +104,15 @@ static int blkfront_read_disk(struct blkfront *bf)
 	bf->info.sector_size = (uint32_t)ssize;
 	bf->info.readonly = (vinfo & VDISK_READONLY) || (rc >= 0 && strcmp(mode, "w") != 0);
 	uint64_t flush, discard, gran, segs;
-	bf->info.flush = blkfront_read_u64(bf->backend, "feature-flush-cache", &flush) == 0 && flush == 1;
+	bf->info.flush = xenbus_read_u64(bf->backend, "feature-flush-cache", &flush) == 0 && flush == 1;
 	bf->info.discard = !bf->info.readonly &&
-			   blkfront_read_u64(bf->backend, "feature-discard", &discard) == 0 && discard == 1;
+			   xenbus_read_u64(bf->backend, "feature-discard", &discard) == 0 && discard == 1;
 	/* A granule that is no multiple of the sector (or absurd) is taken as one sector. */
-	if (blkfront_read_u64(bf->backend, "discard-granularity", &gran) != 0 || gran == 0 || gran % ssize != 0 ||
+	if (xenbus_read_u64(bf->backend, "discard-granularity", &gran) != 0 || gran == 0 || gran % ssize != 0 ||
 	    gran > (1u << 30))
 		gran = ssize;
 	bf->info.discard_granularity = (uint32_t)gran;
-	if (blkfront_read_u64(bf->backend, "feature-max-indirect-segments", &segs) != 0)
+	if (xenbus_read_u64(bf->backend, "feature-max-indirect-segments", &segs) != 0)
 		segs = 0;
 	/* Indirect requests only when they carry more than a direct one; at most a slot's pages. */
 	if (segs <= BLKIF_MAX_SEGMENTS_PER_REQUEST)
@@ -187,19 +124,19 @@ static int blkfront_read_disk(struct blkfront *bf)
 /* Reads where the backend is and the disk's name; 1 when there is no such disk, -1 after printing why not. */
 static int blkfront_read_config(struct blkfront *bf)
 {
-	int rc = blkfront_read_key(bf->dir, "backend", bf->backend, sizeof(bf->backend));
+	int rc = xenbus_read_key(bf->dir, "backend", bf->backend, sizeof(bf->backend));
 	if (rc == -XEN_ENOENT || rc == -XEN_ENODEV)
 		return 1;
 	if (rc < 0) {
 		kprintf("blkfront: vbd%u: cannot read %s/backend (error %d)\n", bf->index, bf->dir, rc);
 		return -1;
 	}
-	if (!blkfront_path_ok(bf->backend)) {
+	if (!xenbus_path_ok(bf->backend)) {
 		kprintf("blkfront: vbd%u: backend path '%s' is not an absolute store path\n", bf->index,
 			bf->backend);
 		return -1;
 	}
-	if (blkfront_read_key(bf->dir, "name", bf->info.name, sizeof(bf->info.name)) < 0)
+	if (xenbus_read_key(bf->dir, "name", bf->info.name, sizeof(bf->info.name)) < 0)
 		ksnprintf(bf->info.name, sizeof(bf->info.name), "disk%u", bf->index);
 	return 0;
 }
@@ -260,15 +197,11 @@ static int blkfront_grant_all(struct blkfront *bf)
 /* Initialised, wait for the backend's Connected, read the disk, Connected; -1 after printing why not. */
 static int blkfront_connect(struct blkfront *bf)
 {
-	char v[24];
-
-	ksnprintf(v, sizeof(v), "%u", bf->ring_ref);
-	int rc = blkfront_write_key(bf->dir, "ring-ref", v);
-	ksnprintf(v, sizeof(v), "%u", bf->port);
+	int rc = xenbus_write_uint(bf->dir, "ring-ref", bf->ring_ref);
 	if (rc == 0)
-		rc = blkfront_write_key(bf->dir, "event-channel", v);
+		rc = xenbus_write_uint(bf->dir, "event-channel", bf->port);
 	if (rc == 0)
-		rc = blkfront_write_key(bf->dir, "protocol", XEN_IO_PROTO_ABI_X86_64);
+		rc = xenbus_write_key(bf->dir, "protocol", XEN_IO_PROTO_ABI_X86_64);
 	if (rc == 0)
 		rc = xenbus_switch_state(bf->dir, XenbusStateInitialised);
 	if (rc != 0) {
@@ -347,14 +280,31 @@ static void blkfront_event(evtchn_port_t port, void *arg)
 	blkfront_poll(arg);
 }
 
+/*
+ * Ends the grants of the caller's pages a slot used. The backend has answered, so it holds none;
+ * one it still holds stays granted (its page is the caller's: the device is stopped instead).
+ */
+static void blkfront_end_own(struct blkfront *bf, struct blkfront_slot *s)
+{
+	for (unsigned int k = 0; k < s->own; k++)
+		if (gnttab_end(s->own_ref[k]) != 0 && !bf->broken) {
+			kprintf("blkfront: vbd%u: backend still holds a page it answered for; device stopped\n",
+				bf->index);
+			bf->broken = true;
+		}
+	s->own = 0;
+}
+
 /* Turns a finished slot's answer into the caller's result, copying a read out; frees the slot. */
 static int blkfront_finish(struct blkfront *bf, unsigned int i)
 {
 	struct blkfront_slot *s = &bf->slot[i];
 	int rc = 0;
 
+	bool own = s->own != 0;
+	blkfront_end_own(bf, s);
 	if (s->status == BLKIF_RSP_OKAY) {
-		if (s->op == BLKIF_OP_READ)
+		if (s->op == BLKIF_OP_READ && !own)
 			memcpy(s->dst, bf->pages + (size_t)i * BLKFRONT_SEGS * BLKFRONT_PAGE, s->len);
 	} else if (s->status == BLKIF_RSP_EOPNOTSUPP) {
 		rc = -XEN_EOPNOTSUPP;
@@ -420,9 +370,34 @@ size_t blkfront_max_sectors(const struct blkfront *bf)
 	return (size_t)bf->info.max_segments * (BLKFRONT_PAGE / 512);
 }
 
-/* Fills slot i's request (and indirect page) for a read or write of n sectors from its bounce pages. */
+/*
+ * Grants the caller's own pages for slot s's transfer of len bytes at buf, sparing the copy
+ * through bounce pages: only whole pages of guest RAM qualify (the backend refuses any other
+ * frame, and a page the transfer covers in part would expose, or take, more than the caller's
+ * bytes). Read-only for a write. False, nothing granted, when the bounce pages must serve.
+ */
+static bool blkfront_grant_own(struct blkfront_slot *s, uint8_t *buf, size_t len, bool write)
+{
+	uintptr_t at = (uintptr_t)buf;
+	uintptr_t ram_end = plat_free_memory().end;
+
+	if (at % BLKFRONT_PAGE || len % BLKFRONT_PAGE || at < MICA_RAM_BASE || at > ram_end || len > ram_end - at)
+		return false;
+	unsigned int n = (unsigned int)(len / BLKFRONT_PAGE);
+	for (unsigned int k = 0; k < n; k++)
+		if (gnttab_grant(MICA_DOMID_BACKEND, at + (uintptr_t)k * BLKFRONT_PAGE, write, &s->own_ref[k]) != 0) {
+			/* Out of refs: never given to the backend, so they end at once. */
+			while (k)
+				gnttab_end(s->own_ref[--k]);
+			return false;
+		}
+	s->own = n;
+	return true;
+}
+
+/* Fills slot i's request (and indirect page) for a read or write of n sectors on the pages of grefs. */
 static void blkfront_build_rw(struct blkfront *bf, unsigned int i, blkif_request_t *req, uint8_t op,
-			      uint64_t sector, size_t n)
+			      uint64_t sector, size_t n, const grant_ref_t *grefs)
 {
 	unsigned int nseg = (unsigned int)((n + 7) / 8);
 	struct blkif_request_segment seg[BLKFRONT_SEGS];
@@ -430,7 +405,7 @@ static void blkfront_build_rw(struct blkfront *bf, unsigned int i, blkif_request
 	for (unsigned int g = 0; g < nseg; g++) {
 		size_t left = n - (size_t)g * 8;
 		seg[g] = (struct blkif_request_segment){
-			.gref = bf->gref[i * BLKFRONT_SEGS + g], .first_sect = 0,
+			.gref = grefs[g], .first_sect = 0,
 			.last_sect = (uint8_t)((left < 8 ? left : 8) - 1)};
 	}
 	memset(req, 0, sizeof(*req));
@@ -457,7 +432,8 @@ static void blkfront_build_rw(struct blkfront *bf, unsigned int i, blkif_request
 	bf->slot[i].indirect = true;
 }
 
-int blkfront_submit(struct blkfront *bf, enum blkfront_op op, uint64_t sector, void *buf, size_t nsectors)
+/* blkfront_submit without publishing: the caller pushes once for all it queued. */
+static int blkfront_queue(struct blkfront *bf, enum blkfront_op op, uint64_t sector, void *buf, size_t nsectors)
 {
 	if (bf->broken)
 		return -XEN_ENODEV;
@@ -478,10 +454,13 @@ int blkfront_submit(struct blkfront *bf, enum blkfront_op op, uint64_t sector, v
 	struct blkfront_slot *s = &bf->slot[i];
 	blkif_request_t *req = RING_GET_REQUEST(&bf->ring, bf->ring.req_prod_pvt);
 	*s = (struct blkfront_slot){.busy = true, .op = ops[op], .dst = buf, .len = nsectors * 512};
-	if (op == BLKFRONT_OP_WRITE)
-		memcpy(bf->pages + (size_t)i * BLKFRONT_SEGS * BLKFRONT_PAGE, buf, s->len);
 	if (rw) {
-		blkfront_build_rw(bf, i, req, ops[op], sector, nsectors);
+		const grant_ref_t *grefs = &bf->gref[i * BLKFRONT_SEGS];
+		if (blkfront_grant_own(s, buf, s->len, op == BLKFRONT_OP_WRITE))
+			grefs = s->own_ref;
+		else if (op == BLKFRONT_OP_WRITE)
+			memcpy(bf->pages + (size_t)i * BLKFRONT_SEGS * BLKFRONT_PAGE, buf, s->len);
+		blkfront_build_rw(bf, i, req, ops[op], sector, nsectors, grefs);
 	} else if (op == BLKFRONT_OP_DISCARD) {
 		blkif_request_discard_t d;
 		memset(&d, 0, sizeof(d));
@@ -499,8 +478,15 @@ int blkfront_submit(struct blkfront *bf, enum blkfront_op op, uint64_t sector, v
 		req->id = i;
 	}
 	bf->ring.req_prod_pvt++;
-	blkfront_push(bf);
 	return (int)i;
+}
+
+int blkfront_submit(struct blkfront *bf, enum blkfront_op op, uint64_t sector, void *buf, size_t nsectors)
+{
+	int tag = blkfront_queue(bf, op, sector, buf, nsectors);
+	if (tag >= 0)
+		blkfront_push(bf);
+	return tag;
 }
 
 int blkfront_complete(struct blkfront *bf, int tag)
@@ -514,7 +500,8 @@ int blkfront_complete(struct blkfront *bf, int tag)
 
 /*
  * A synchronous call over the asynchronous ones: the transfer split into requests that are all
- * on the ring together (as many as there are slots), completed in the order they were sent.
+ * on the ring together (as many as there are slots), published with one push (one notify, and
+ * the backend finds them side by side), completed in the order they were sent.
  */
 static int blkfront_sync(struct blkfront *bf, enum blkfront_op op, uint64_t sector, uint8_t *buf, size_t nsectors)
 {
@@ -528,8 +515,9 @@ static int blkfront_sync(struct blkfront *bf, enum blkfront_op op, uint64_t sect
 		return -XEN_EINVAL;
 	do {
 		size_t k = nsectors < max ? nsectors : max;
-		int tag = blkfront_submit(bf, op, sector, op == BLKFRONT_OP_FLUSH ? 0 : buf, k);
+		int tag = blkfront_queue(bf, op, sector, op == BLKFRONT_OP_FLUSH ? 0 : buf, k);
 		if (tag == -XEN_EAGAIN && n > 0) {
+			blkfront_push(bf);
 			int r = blkfront_complete(bf, tags[head]);
 			head = (head + 1) % BLKFRONT_SLOTS;
 			n--;
@@ -548,6 +536,7 @@ static int blkfront_sync(struct blkfront *bf, enum blkfront_op op, uint64_t sect
 			buf += k * 512;
 		nsectors -= k;
 	} while (nsectors > 0 && rc == 0);
+	blkfront_push(bf);
 	for (; n > 0; n--, head = (head + 1) % BLKFRONT_SLOTS) {
 		int r = blkfront_complete(bf, tags[head]);
 		if (r != 0 && rc == 0)

@@ -6,48 +6,12 @@
 #include <mica/kprint.h>
 #include <mica/plat.h>
 #include <mica/string.h>
+#include <mica/xenbus_keys.h>
 #include <mica/xenstore.h>
 #include "internal.h"
 
 /* How long the backend may take to answer Connected; mica answers inside the state write. */
 #define NETFRONT_CONNECT_NS 2000000000ull
-
-/* Reads <dir>/<key>; the value is NUL-terminated in buf. */
-static int netfront_read(const char *dir, const char *key, char *buf, size_t len)
-{
-	char path[NETFRONT_PATH_MAX + 32];
-
-	if ((size_t)ksnprintf(path, sizeof(path), "%s/%s", dir, key) >= sizeof(path))
-		return -XEN_ENAMETOOLONG;
-	return xs_read(path, buf, len);
-}
-
-static int netfront_write(const char *dir, const char *key, const char *fmt, unsigned long v)
-{
-	char path[NETFRONT_PATH_MAX + 32], value[24];
-
-	if ((size_t)ksnprintf(path, sizeof(path), "%s/%s", dir, key) >= sizeof(path))
-		return -XEN_ENAMETOOLONG;
-	ksnprintf(value, sizeof(value), fmt, v);
-	return xs_write(path, value);
-}
-
-/*
- * The backend path comes from the store: it is used only to build further store paths, so it
- * need only be an absolute path the store itself would accept (it refuses anything else too).
- */
-static bool netfront_path_ok(const char *p)
-{
-	if (p[0] != '/' || p[1] == '\0')
-		return false;
-	for (const char *c = p; *c; c++) {
-		bool name = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-			    (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' || *c == '@';
-		if (!name && !(*c == '/' && c[1] != '/' && c[1] != '\0'))
-			return false;
-	}
-	return true;
-}
 
 /* Reads what the runtime configured; 1 when there is no such NIC, -1 after printing why not. */
 static int netfront_read_config(struct netfront *nf)
@@ -55,30 +19,30 @@ static int netfront_read_config(struct netfront *nf)
 	char v[64];
 	int rc;
 
-	rc = netfront_read(nf->dir, "backend", nf->backend, sizeof(nf->backend));
+	rc = xenbus_read_key(nf->dir, "backend", nf->backend, sizeof(nf->backend));
 	if (rc == -XEN_ENOENT || rc == -XEN_ENODEV)
 		return 1;
 	if (rc < 0) {
 		kprintf("netfront: vif%u: cannot read %s/backend (error %d)\n", nf->index, nf->dir, rc);
 		return -1;
 	}
-	if (!netfront_path_ok(nf->backend)) {
+	if (!xenbus_path_ok(nf->backend)) {
 		kprintf("netfront: vif%u: backend path '%s' is not an absolute store path\n", nf->index,
 			nf->backend);
 		return -1;
 	}
-	if (netfront_read(nf->dir, "mac", v, sizeof(v)) < 0 || netfront_parse_mac(v, nf->info.mac) != 0) {
+	if (xenbus_read_key(nf->dir, "mac", v, sizeof(v)) < 0 || netfront_parse_mac(v, nf->info.mac) != 0) {
 		kprintf("netfront: vif%u: %s/mac is missing or not aa:bb:cc:dd:ee:ff\n", nf->index, nf->dir);
 		return -1;
 	}
-	rc = netfront_read(nf->dir, "ip", v, sizeof(v));
+	rc = xenbus_read_key(nf->dir, "ip", v, sizeof(v));
 	if (rc >= 0) {
 		if (netfront_parse_cidr(v, &nf->info.ip, &nf->info.netmask) != 0) {
 			kprintf("netfront: vif%u: %s/ip '%s' is not A.B.C.D/N\n", nf->index, nf->dir, v);
 			return -1;
 		}
 		nf->info.static_ip = true;
-		rc = netfront_read(nf->dir, "gateway", v, sizeof(v));
+		rc = xenbus_read_key(nf->dir, "gateway", v, sizeof(v));
 		if (rc >= 0 && v[0] != '\0' && netfront_parse_ipv4(v, &nf->info.gateway) != 0) {
 			kprintf("netfront: vif%u: %s/gateway '%s' is not A.B.C.D\n", nf->index, nf->dir, v);
 			return -1;
@@ -88,7 +52,7 @@ static int netfront_read_config(struct netfront *nf)
 		return -1;
 	}
 	nf->info.mtu = 1500;
-	if (netfront_read(nf->backend, "mtu", v, sizeof(v)) >= 0) {
+	if (xenbus_read_key(nf->backend, "mtu", v, sizeof(v)) >= 0) {
 		unsigned long mtu;
 		/* 68 is IPv4's minimum; the frame (with its 14-byte header) must fit 65535 bytes. */
 		if (netfront_parse_uint(v, 68, NETFRONT_FRAME_MAX - 14, &mtu) != 0) {
@@ -164,17 +128,17 @@ static int netfront_grant_all(struct netfront *nf)
 /* Writes the frontend's keys and switches to Connected; -1 after printing why not. */
 static int netfront_connect(struct netfront *nf)
 {
-	int rc = netfront_write(nf->dir, "tx-ring-ref", "%lu", nf->tx_ring_ref);
+	int rc = xenbus_write_uint(nf->dir, "tx-ring-ref", nf->tx_ring_ref);
 	if (rc == 0)
-		rc = netfront_write(nf->dir, "rx-ring-ref", "%lu", nf->rx_ring_ref);
+		rc = xenbus_write_uint(nf->dir, "rx-ring-ref", nf->rx_ring_ref);
 	if (rc == 0)
-		rc = netfront_write(nf->dir, "event-channel", "%lu", nf->port);
+		rc = xenbus_write_uint(nf->dir, "event-channel", nf->port);
 	if (rc == 0)
-		rc = netfront_write(nf->dir, "request-rx-copy", "%lu", 1);
+		rc = xenbus_write_uint(nf->dir, "request-rx-copy", 1);
 	if (rc == 0)
-		rc = netfront_write(nf->dir, "feature-sg", "%lu", 1);
+		rc = xenbus_write_uint(nf->dir, "feature-sg", 1);
 	if (rc == 0)
-		rc = netfront_write(nf->dir, "feature-rx-notify", "%lu", 1);
+		rc = xenbus_write_uint(nf->dir, "feature-rx-notify", 1);
 	if (rc == 0)
 		rc = xenbus_switch_state(nf->dir, XenbusStateConnected);
 	if (rc != 0) {

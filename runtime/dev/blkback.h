@@ -24,6 +24,7 @@ struct blkback_stats {
 	uint64_t read_bytes, written_bytes;
 	uint64_t io_errors;       /* the host file refused a request mica found valid */
 	uint64_t resumed;         /* notifies whose requests outran the per-notify budget */
+	uint64_t host_calls;      /* preadv/pwritev calls made on the file (adjacent requests share them) */
 	uint64_t refused[BLKBACK_NR_REFUSALS];
 	bool connected, stopped;
 };

@@ -3,19 +3,25 @@
 #
 #   tests/bench/disk.sh    O=<build dir>; needs $O/mica and the blkbench image ($O/images/blkbench),
 #                          which tests/bench/run builds. DISK_MB (default 256) sizes the file,
-#                          DISK_TRIALS (default 3) repeats each measurement, DISK_RAND (default
+#                          DISK_TRIALS (default 5) repeats each measurement, DISK_RAND (default
 #                          20000) is the guest's count of random reads, fio runs DISK_FIO_S (3) s.
 #
 # The file lives under $O/bench (a real filesystem, not tmpfs). Each measurement runs DISK_TRIALS
-# times, guest and host interleaved, and the best of each is kept: the machine is shared and
-# noisy, and the best run is the one least disturbed. Before every read measurement the file's
+# times, guest and host interleaved in every trial, and the medians are compared, with the spread
+# (lowest to highest) of each side and of the per-trial ratios: the machine is shared and noisy,
+# and a median with its spread says more than a best run. Before every measurement the file's
 # page cache is dropped (dd iflag=nocache count=0), so reads come from the disk on both sides.
 #
 # The host side is dd with oflag=direct / iflag=direct and fio --direct=1 when the filesystem
-# takes O_DIRECT (else buffered, with fdatasync, and the output says so). fio runs psync at
-# iodepth 1, as the guest reads one 4 KiB block at a time. mica's blkback does buffered I/O
-# (pread/pwrite on the file, fdatasync for a flush); the guest's write figure includes its final
-# flush, as dd's direct or fdatasync run includes getting the data to the disk.
+# takes O_DIRECT (else buffered, and the output says so). fio runs psync at iodepth 1, as the
+# guest reads one 4 KiB block at a time. mica's blkback does buffered I/O (preadv/pwritev on the
+# file, fdatasync for a flush).
+#
+# Writes count once durable on both sides: the guest's figure ends with its flush (blkback's
+# fdatasync), and the host's dd ends with conv=fdatasync. O_DIRECT alone is not durable when the
+# disk has a volatile write cache (/sys/block/*/queue/write_cache "write back", which the output
+# names): the data may still sit in the device's cache until a flush, and fdatasync sends that
+# flush. dd O_DIRECT without it is printed too, for reference, and is not a target.
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -24,7 +30,7 @@ MICA=$O/mica
 BENCH=$O/bench
 image=$O/images/blkbench/blkbench_proc-x86_64
 mb=${DISK_MB:-256}
-trials=${DISK_TRIALS:-3}
+trials=${DISK_TRIALS:-5}
 rand=${DISK_RAND:-20000}
 fio_s=${DISK_FIO_S:-3}
 
@@ -50,7 +56,7 @@ dd if=/dev/zero of="$img" bs=1M count="$mb" status=none conv=fdatasync
 direct=1
 dd if=/dev/zero of="$img" bs=1M count=1 oflag=direct conv=notrunc status=none 2>/dev/null || direct=0
 if ((direct)); then
-	wflags=(oflag=direct "conv=notrunc")
+	wflags=(oflag=direct "conv=notrunc,fdatasync")
 	rflags=(iflag=direct)
 	fio_direct=1
 	how="O_DIRECT"
@@ -60,6 +66,15 @@ else
 	fio_direct=0
 	how="buffered (this filesystem refuses O_DIRECT)"
 fi
+
+# The write cache of the block device under the file, as the kernel reports it ("unknown" if none found).
+write_cache() {
+	local dev sys
+	dev=$(stat -c %d "$work")
+	sys=$(readlink -f "/sys/dev/block/$((dev >> 8)):$((dev & 255))" 2>/dev/null) || true
+	[[ -n $sys && -r $sys/queue/write_cache ]] || sys=${sys%/*}
+	if [[ -n $sys && -r $sys/queue/write_cache ]]; then cat "$sys/queue/write_cache"; else echo unknown; fi
+}
 
 drop_cache() { dd if="$img" iflag=nocache count=0 status=none; }
 
@@ -80,24 +95,48 @@ fio_iops() {
 		--iodepth=1 --runtime="$fio_s" --time_based --output-format=terse 2>/dev/null | awk -F';' '{ printf "%.0f", $8 }'
 }
 
-max() { if (($1 > $2)); then echo "$1"; else echo "$2"; fi; }
-
-hw=0 gw=0 hr=0 gr=0 hi=0 gi=0
+# One figure per trial, space-separated, for each measurement.
+hw="" gw="" hwn="" hr="" gr="" hi="" gi=""
 for ((t = 0; t < trials; t++)); do
-	hw=$(max "$hw" "$(dd_rate if=/dev/zero of="$img" bs=1M count="$mb" "${wflags[@]}")")
-	gw=$(max "$gw" "$(guest seqwrite 0)")
 	drop_cache
-	hr=$(max "$hr" "$(dd_rate if="$img" of=/dev/null bs=1M "${rflags[@]}")")
+	hw+=" $(dd_rate if=/dev/zero of="$img" bs=1M count="$mb" "${wflags[@]}")"
 	drop_cache
-	gr=$(max "$gr" "$(guest seqread 0)")
+	gw+=" $(guest seqwrite 0)"
+	if ((direct)); then
+		drop_cache
+		hwn+=" $(dd_rate if=/dev/zero of="$img" bs=1M count="$mb" oflag=direct conv=notrunc)"
+	fi
 	drop_cache
-	hi=$(max "$hi" "$(fio_iops)")
+	hr+=" $(dd_rate if="$img" of=/dev/null bs=1M "${rflags[@]}")"
 	drop_cache
-	gi=$(max "$gi" "$(guest randread "$rand")")
+	gr+=" $(guest seqread 0)"
+	drop_cache
+	hi+=" $(fio_iops)"
+	drop_cache
+	gi+=" $(guest randread "$rand")"
 done
 
-ratio() { awk -v g="$1" -v h="$2" 'BEGIN { if (h > 0) printf "%.2f", g / h; else printf "n/a" }'; }
-echo "disk: ${mb} MiB file on $(stat -f -c %T "$work"), best of $trials; host: dd and fio ($how, fio psync iodepth 1)"
-printf 'disk: sequential write 1 MiB: guest %s MB/s, host dd %s MB/s: %sx (target >= 0.9x)\n' "$gw" "$hw" "$(ratio "$gw" "$hw")"
-printf 'disk: sequential read 1 MiB: guest %s MB/s, host dd %s MB/s: %sx (target >= 0.9x)\n' "$gr" "$hr" "$(ratio "$gr" "$hr")"
-printf 'disk: random read 4 KiB: guest %s IOPS, host fio %s IOPS: %sx (target >= 0.5x)\n' "$gi" "$hi" "$(ratio "$gi" "$hi")"
+# stats FIGURES...: "median (lowest-highest)".
+stats() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.0f (%s-%s)", m, v[1], v[NR] }'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# line WHAT UNIT TARGET GUEST HOST: medians, spreads, the ratio of the medians and the spread of the per-trial ratios.
+line() {
+	local -a g h r=()
+	read -ra g <<<"$4"
+	read -ra h <<<"$5"
+	for ((i = 0; i < ${#g[@]}; i++)); do r+=("$(awk -v a="${g[i]}" -v b="${h[i]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"); done
+	local rs
+	rs=$(printf '%s\n' "${r[@]}" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }')
+	printf 'disk: %s: guest %s %s, host %s %s: %sx (per trial %s; target >= %sx)\n' "$1" "$(stats "${g[@]}")" "$2" \
+		"$(stats "${h[@]}")" "$2" "$(awk -v a="$(median "${g[@]}")" -v b="$(median "${h[@]}")" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" \
+		"$rs" "$3"
+}
+
+echo "disk: ${mb} MiB file on $(stat -f -c %T "$work") (device write cache: $(write_cache)), medians of $trials interleaved trials (lowest-highest); host: dd and fio ($how, fio psync iodepth 1)"
+line "sequential write 1 MiB, durable (host dd ${wflags[*]})" MB/s 0.9 "$gw" "$hw"
+line "sequential read 1 MiB (host dd ${rflags[*]:-buffered})" MB/s 0.9 "$gr" "$hr"
+line "random read 4 KiB (host fio)" IOPS 0.5 "$gi" "$hi"
+if ((direct)); then
+	read -ra n <<<"$hwn"
+	echo "disk: for reference, host dd oflag=direct without a flush (not durable on a write-back cache): $(stats "${n[@]}") MB/s"
+fi

@@ -15,78 +15,21 @@
 #include <xen/event_channel.h>
 #include "dev/netback.h"
 #include "vm/guest.h"
-#include "xen/evtchn.h"
-#include "xen/gnttab.h"
-#include "xen/xenstore.h"
 #define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
 #include <xen/io/netif.h>
 
 #define RAM (64 * 4096)
-#define PAGE 4096
-#define ARG_GADDR (MICA_RAM_BASE + 0x1000)
-#define TABLE_GADDR (MICA_RAM_BASE + 0x2000)
 #define TX_GADDR (MICA_RAM_BASE + 0x3000)
 #define RX_GADDR (MICA_RAM_BASE + 0x4000)
-#define FE "/local/domain/1/device/vif/0/"
+#define FE "/local/domain/1/device/vif/"
+#include "../unit/fake_guest.h"
 
-static struct guest g;
-static uint8_t *ram;
-static shared_info_t shared;
-static uint8_t store_page[PAGE];
 static uint8_t frame[9100];
-
-static void *gp(uint64_t gaddr)
-{
-	return guest_ptr(&g, gaddr, PAGE);
-}
-
-static void grant(grant_ref_t ref, uint64_t gaddr, uint16_t flags)
-{
-	grant_entry_v1_t *e = guest_ptr(&g, TABLE_GADDR + ref * sizeof(*e), sizeof(*e));
-	e->frame = (uint32_t)(gaddr >> MICA_PAGE_SHIFT);
-	e->domid = MICA_DOMID_BACKEND;
-	e->flags = flags;
-}
-
-static long op(unsigned int cmd, const void *arg, size_t size, void *out)
-{
-	memcpy(gp(ARG_GADDR), arg, size);
-	long rc = evtchn_op(&g, cmd, ARG_GADDR);
-	if (out)
-		memcpy(out, gp(ARG_GADDR), size);
-	return rc;
-}
-
-static void send_port(uint32_t port)
-{
-	evtchn_send_t s = {.port = port};
-	op(EVTCHNOP_send, &s, sizeof(s), NULL);
-}
-
-static size_t take(const uint8_t **p, const uint8_t *end, void *dst, size_t n)
-{
-	size_t k = (size_t)(end - *p) < n ? (size_t)(end - *p) : n;
-	memset(dst, 0, n);
-	memcpy(dst, *p, k);
-	*p += k;
-	return k;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!ram)
-		ram = aligned_alloc(PAGE, RAM);
-	memset(&g, 0, sizeof(g));
-	memset(ram, 0, RAM);
-	memset(&shared, 0, sizeof(shared));
-	memset(store_page, 0, sizeof(store_page));
-	g.ram = ram;
-	g.ram_size = RAM;
-	g.shared = &shared;
-	g.store = (struct xenstore_domain_interface *)store_page;
-	if (gnttab_place_frame(&g, 0, TABLE_GADDR >> MICA_PAGE_SHIFT) != 0 || xenstore_setup(&g) != 0)
-		abort();
+	fake_guest_reset();
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv) != 0)
 		abort();
@@ -100,17 +43,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	SHARED_RING_INIT(rxs);
 	grant(1, TX_GADDR, GTF_permit_access);
 	grant(2, RX_GADDR, GTF_permit_access);
-	evtchn_alloc_unbound_t au = {.dom = DOMID_SELF, .remote_dom = MICA_DOMID_BACKEND};
-	op(EVTCHNOP_alloc_unbound, &au, sizeof(au), &au);
-	uint32_t port = au.port;
+	uint32_t port = alloc_unbound();
 	char v[16];
 	snprintf(v, sizeof(v), "%u", port);
-	xenstore_write(&g, FE "tx-ring-ref", "1");
-	xenstore_write(&g, FE "rx-ring-ref", "2");
-	xenstore_write(&g, FE "event-channel", v);
-	xenstore_write(&g, FE "request-rx-copy", "1");
-	xenstore_write(&g, FE "feature-sg", "1");
-	xenstore_write(&g, FE "state", "4");
+	fe_write(0, "tx-ring-ref", "1");
+	fe_write(0, "rx-ring-ref", "2");
+	fe_write(0, "event-channel", v);
+	fe_write(0, "request-rx-copy", "1");
+	fe_write(0, "feature-sg", "1");
+	fe_write(0, "state", "4");
 
 	static const char *const keys[] = {"state", "tx-ring-ref", "rx-ring-ref", "event-channel",
 					   "event-channel-tx", "event-channel-rx", "request-rx-copy", "feature-sg"};
@@ -133,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__atomic_store_n(&txs->req_prod, txs->req_prod + (kind & 0x80 ? (uint32_t)n << 8 : n % 32),
 					 __ATOMIC_RELEASE);
 			if (kind & 0x40)
-				send_port(port);
+				notify(port);
 			break;
 		}
 		case 2: { /* a raw rx slot */
@@ -150,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__atomic_store_n(&rxs->req_prod, rxs->req_prod + (kind & 0x80 ? (uint32_t)n << 8 : n % 32),
 					 __ATOMIC_RELEASE);
 			if (kind & 0x40)
-				send_port(port);
+				notify(port);
 			break;
 		}
 		case 4: { /* a grant entry, pointing anywhere in (or past) RAM */
@@ -179,9 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 6: { /* a frontend key */
 			uint8_t k = 0;
 			take(&p, end, &k, 1);
-			char path[64];
-			snprintf(path, sizeof(path), FE "%s", keys[k % 8]);
-			xenstore_write(&g, path, values[(k >> 3) % 10]);
+			fe_write(0, keys[k % 8], values[(k >> 3) % 10]);
 			break;
 		}
 		default: /* the host drains the TAP, the loop looks at the fds, events are cleared */

@@ -1,4 +1,4 @@
-/* fuzz-sources: lib/netfront/netfront.c lib/netfront/ring.c lib/netfront/parse.c */
+/* fuzz-sources: lib/netfront/netfront.c lib/netfront/ring.c lib/netfront/parse.c plat/common/xenbus_keys.c */
 /* fuzz-cflags: -D__XEN_INTERFACE_VERSION__=0x00040e00 */
 /*
  * libFuzzer harness: a hostile netback against lib/netfront. The input is a list of records that
@@ -7,113 +7,23 @@
  * inside the rx callback). Any sanitizer report is a finding, and so is a delivered frame outside
  * 14..65535 bytes or a tx buffer accounted twice.
  */
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <xen/errno.h>
-#include <mica/alloc.h>
-#include <mica/gnttab.h>
-#include <mica/kprint.h>
-#include <mica/plat.h>
-#include <mica/xenstore.h>
 #include "../../lib/netfront/internal.h"
+#include "../unit/fake_frontend.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int kprintf(const char *fmt, ...)
-{
-	(void)fmt;
-	return 0;
-}
+#define BACKEND "/local/domain/0/backend/vif/1/0"
 
-int ksnprintf(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int r = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-uint64_t plat_time_ns(void) { return 0; }
-void *page_alloc(size_t npages) { return aligned_alloc(4096, npages * 4096); }
-void page_free(void *p, size_t npages)
-{
-	(void)npages;
-	free(p);
-}
-void *heap_calloc(size_t n, size_t size) { return calloc(n, size); }
-void heap_free(void *p) { free(p); }
-
-static grant_ref_t fuzz_next_ref;
-int gnttab_grant(domid_t dom, uintptr_t page, bool readonly, grant_ref_t *ref)
-{
-	(void)dom, (void)page, (void)readonly;
-	*ref = fuzz_next_ref++;
-	return 0;
-}
-int gnttab_end(grant_ref_t ref)
-{
-	(void)ref;
-	return 0;
-}
-
-/* The store of a NIC whose backend is already Connected. */
-int xs_read(const char *path, char *buf, size_t len)
-{
-	static const char *const keys[][2] = {
-		{"device/vif/0/backend", "/local/domain/0/backend/vif/1/0"},
-		{"device/vif/0/mac", "02:00:00:00:00:01"},
-		{"device/vif/0/ip", "10.0.0.2/24"},
-	};
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strcmp(path, keys[i][0]) == 0) {
-			snprintf(buf, len, "%s", keys[i][1]);
-			return (int)strlen(buf);
-		}
-	return -XEN_ENOENT;
-}
+/* A backend that is Connected already and does its work only when the input says. */
 int xs_write(const char *path, const char *value)
 {
 	(void)path, (void)value;
 	return 0;
 }
-int xenbus_switch_state(const char *dir, XenbusState state)
-{
-	(void)dir, (void)state;
-	return 0;
-}
-XenbusState xenbus_read_state(const char *dir)
-{
-	(void)dir;
-	return XenbusStateConnected;
-}
 XenbusState xenbus_wait_state(const char *dir, XenbusState want, uint64_t deadline_ns)
 {
-	(void)dir, (void)want, (void)deadline_ns;
-	return XenbusStateConnected;
-}
-
-static evtchn_handler_t fuzz_handler;
-static void *fuzz_handler_arg;
-int evtchn_alloc_unbound(uint16_t remote_dom, evtchn_port_t *port)
-{
-	(void)remote_dom;
-	*port = 5;
-	return 0;
-}
-int evtchn_close(evtchn_port_t port)
-{
-	(void)port;
-	return 0;
-}
-int evtchn_set_handler(evtchn_port_t port, evtchn_handler_t h, void *arg)
-{
-	(void)port;
-	fuzz_handler = h;
-	fuzz_handler_arg = arg;
-	return 0;
+	(void)want, (void)deadline_ns;
+	return xenbus_read_state(dir);
 }
 int evtchn_notify(evtchn_port_t port)
 {
@@ -158,6 +68,10 @@ static void fuzz_check_tx(const struct netfront *nf)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!fuzz_nf) {
+		store_set("device/vif/0/backend", BACKEND);
+		store_set("device/vif/0/mac", "02:00:00:00:00:01");
+		store_set("device/vif/0/ip", "10.0.0.2/24");
+		store_set(BACKEND "/state", "4");
 		fuzz_nf = netfront_open(0, fuzz_rx, 0);
 		if (!fuzz_nf)
 			abort();
@@ -211,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			((uint8_t *)(d & 1 ? (void *)nf->rx.sring : (void *)nf->tx.sring))[a % NETFRONT_PAGE] = (uint8_t)b;
 			break;
 		case 4:
-			fuzz_handler(5, fuzz_handler_arg);
+			handler(FRONT_PORT, handler_arg);
 			break;
 		case 5: { /* a frame of up to 3 segments */
 			struct netfront_seg segs[3] = {{fuzz_frame, a % 20000}, {fuzz_frame, b % 20000}, {fuzz_frame, c % 2000}};

@@ -5,39 +5,31 @@
  * drives it as a frontend would, and a memfd stands in for the disk file.
  */
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <xen/event_channel.h>
 #include "dev/blkback.h"
 #include "vm/guest.h"
-#include "xen/evtchn.h"
-#include "xen/gnttab.h"
-#include "xen/xenstore.h"
 #define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
 #include <xen/io/blkif.h>
 #include "unit.h"
 
 #define RAM (1024 * 1024)
-#define PAGE 4096
 #define DISK_SIZE (64 * 1024) /* 128 sectors */
-#define ARG_GADDR (MICA_RAM_BASE + 0x1000)
-#define TABLE_GADDR (MICA_RAM_BASE + 0x2000)
 #define RING_GADDR(d) (MICA_RAM_BASE + 0x10000 + (uint64_t)(d) * PAGE)
 #define BUF_GADDR(i) (MICA_RAM_BASE + 0x20000 + (uint64_t)(i) * PAGE)
 #define REF_RING(d) (1 + (d))
 #define REF_BUF(i) (100 + (i)) /* buffers 0..15 */
 #define FE "/local/domain/1/device/vbd/"
 #define BE "/local/domain/0/backend/vbd/1/"
-
-static struct guest g;
-static uint8_t *ram;
-static shared_info_t shared;
-static uint8_t store_page[PAGE];
+#include "fake_guest.h"
 
 /* One disk as its frontend sees it. */
 struct fe {
@@ -47,55 +39,6 @@ struct fe {
 	uint32_t port;
 };
 static struct fe disk[2];
-
-static void *gp(uint64_t gaddr)
-{
-	return guest_ptr(&g, gaddr, PAGE);
-}
-
-static void grant(grant_ref_t ref, uint64_t gaddr, uint16_t flags)
-{
-	grant_entry_v1_t *e = guest_ptr(&g, TABLE_GADDR + ref * sizeof(*e), sizeof(*e));
-	e->frame = (uint32_t)(gaddr >> MICA_PAGE_SHIFT);
-	e->domid = MICA_DOMID_BACKEND;
-	__atomic_store_n(&e->flags, flags, __ATOMIC_RELEASE);
-}
-
-static uint16_t grant_flags(grant_ref_t ref)
-{
-	grant_entry_v1_t *e = guest_ptr(&g, TABLE_GADDR + ref * sizeof(*e), sizeof(*e));
-	return e->flags;
-}
-
-static uint32_t alloc_unbound(void)
-{
-	evtchn_alloc_unbound_t op = {.dom = DOMID_SELF, .remote_dom = MICA_DOMID_BACKEND};
-	memcpy(gp(ARG_GADDR), &op, sizeof(op));
-	if (evtchn_op(&g, EVTCHNOP_alloc_unbound, ARG_GADDR) != 0)
-		abort();
-	memcpy(&op, gp(ARG_GADDR), sizeof(op));
-	return op.port;
-}
-
-static void notify(uint32_t port)
-{
-	evtchn_send_t op = {.port = port};
-	memcpy(gp(ARG_GADDR), &op, sizeof(op));
-	evtchn_op(&g, EVTCHNOP_send, ARG_GADDR);
-}
-
-static void fe_write(unsigned int n, const char *key, const char *value)
-{
-	char path[128];
-	snprintf(path, sizeof(path), FE "%u/%s", n, key);
-	xenstore_write(&g, path, value);
-}
-
-static const char *store_read(const char *path)
-{
-	static char buf[128];
-	return xenstore_read(&g, path, buf, sizeof(buf)) >= 0 ? buf : "(none)";
-}
 
 static struct blkback_stats stats(unsigned int n)
 {
@@ -145,17 +88,7 @@ static void fresh_bare(void)
 			close(disk[i].fd);
 		memset(&disk[i], 0, sizeof(disk[i]));
 	}
-	memset(&g, 0, sizeof(g));
-	memset(ram, 0, RAM);
-	memset(&shared, 0, sizeof(shared));
-	memset(store_page, 0, sizeof(store_page));
-	g.ram = ram;
-	g.ram_size = RAM;
-	g.shared = &shared;
-	g.store = (struct xenstore_domain_interface *)store_page;
-	memset(shared.evtchn_mask, 0xff, sizeof(shared.evtchn_mask));
-	if (gnttab_place_frame(&g, 0, TABLE_GADDR >> MICA_PAGE_SHIFT) != 0 || xenstore_setup(&g) != 0)
-		abort();
+	fake_guest_reset();
 }
 
 /* The same with disk 0 (read-write) connected. */
@@ -615,6 +548,220 @@ static void test_stats(void)
 	memset(disk, 0, sizeof(disk));
 }
 
+/* ------------------------------------------------------------ adjacent requests share one host call */
+
+/* A request of nseg whole pages REF_BUF(first..first+nseg-1) at sector. */
+static blkif_request_t pages_req(uint8_t op, uint64_t id, uint64_t sector, unsigned int first, unsigned int nseg)
+{
+	blkif_request_t r = {.operation = op, .nr_segments = (uint8_t)nseg, .id = id, .sector_number = sector};
+	for (unsigned int i = 0; i < nseg; i++)
+		r.seg[i] = (struct blkif_request_segment){.gref = REF_BUF(first + i), .first_sect = 0, .last_sect = 7};
+	return r;
+}
+
+/*
+ * Pushes the n requests put so far (ids whose last digits differ) and takes their answers, in any
+ * order: st[id % 10] gets each one's status (99: no answer). Returns the host calls they took.
+ */
+static uint64_t serve_all(int16_t *st, unsigned int n)
+{
+	uint64_t calls = stats(0).host_calls;
+	for (unsigned int i = 0; i < n; i++)
+		st[i] = 99;
+	push(0);
+	for (unsigned int i = 0; i < n; i++) {
+		blkif_response_t r = rsp(0);
+		if (r.status != 99 && r.id % 10 < n)
+			st[r.id % 10] = r.status;
+	}
+	return stats(0).host_calls - calls;
+}
+
+static void test_coalesce(void)
+{
+	fresh();
+	uint8_t want[6 * PAGE], got[6 * PAGE];
+	for (unsigned int i = 0; i < 6; i++)
+		memcpy(want + i * PAGE, buf(i, (uint8_t)(i * 17 + 3), GTF_permit_access | GTF_readonly), PAGE);
+	for (unsigned int i = 0; i < 3; i++)
+		put(0, pages_req(BLKIF_OP_WRITE, 10 + i, i * 16, 2 * i, 2));
+	int16_t st[8];
+	uint64_t calls = serve_all(st, 3);
+	unit_check(calls == 1 && st[0] == BLKIF_RSP_OKAY && st[1] == BLKIF_RSP_OKAY && st[2] == BLKIF_RSP_OKAY &&
+			   pread(disk[0].fd, got, sizeof(got), 0) == (ssize_t)sizeof(got) && memcmp(got, want, sizeof(got)) == 0 &&
+			   stats(0).writes == 3,
+		   "three adjacent writes (24 KiB): one pwritev, three answers, the data in order", "%llu calls, %d %d %d",
+		   (unsigned long long)calls, st[0], st[1], st[2]);
+
+	for (unsigned int i = 0; i < 3; i++)
+		buf(i, 0, GTF_permit_access);
+	for (unsigned int i = 0; i < 3; i++)
+		put(0, pages_req(BLKIF_OP_READ, 20 + i, 8 + i * 8, i, 1));
+	calls = serve_all(st, 3);
+	unit_check(calls == 1 && st[0] == BLKIF_RSP_OKAY && st[2] == BLKIF_RSP_OKAY &&
+			   memcmp(gp(BUF_GADDR(0)), want + PAGE, PAGE) == 0 && memcmp(gp(BUF_GADDR(2)), want + 3 * PAGE, PAGE) == 0,
+		   "three adjacent reads: one preadv, each page gets its own sectors", "%llu calls",
+		   (unsigned long long)calls);
+
+	put(0, pages_req(BLKIF_OP_WRITE, 30, 0, 0, 1));
+	put(0, pages_req(BLKIF_OP_READ, 31, 8, 1, 1));
+	put(0, pages_req(BLKIF_OP_WRITE, 32, 16, 2, 1));
+	calls = serve_all(st, 3);
+	unit_check(calls == 3 && st[0] == BLKIF_RSP_OKAY && st[1] == BLKIF_RSP_OKAY && st[2] == BLKIF_RSP_OKAY,
+		   "the operation changes: each request on its own", "%llu calls", (unsigned long long)calls);
+
+	put(0, pages_req(BLKIF_OP_WRITE, 40, 0, 0, 1));
+	put(0, pages_req(BLKIF_OP_WRITE, 41, 16, 1, 1)); /* a gap of sectors 8..15 */
+	put(0, pages_req(BLKIF_OP_WRITE, 42, 8, 2, 1));  /* before the last one, not after it */
+	calls = serve_all(st, 3);
+	unit_check(calls == 3 && st[0] == BLKIF_RSP_OKAY && st[1] == BLKIF_RSP_OKAY && st[2] == BLKIF_RSP_OKAY,
+		   "a gap, or a request before the last one: not joined", "%llu calls", (unsigned long long)calls);
+
+	put(0, pages_req(BLKIF_OP_WRITE, 50, 0, 0, 1));
+	blkif_request_t bad = pages_req(BLKIF_OP_WRITE, 51, 8, 1, 1);
+	bad.seg[0].last_sect = 9;
+	put(0, bad);
+	put(0, pages_req(BLKIF_OP_WRITE, 52, 8, 2, 1));
+	calls = serve_all(st, 3);
+	unit_check(calls == 1 && st[0] == BLKIF_RSP_OKAY && st[1] == BLKIF_RSP_ERROR && st[2] == BLKIF_RSP_OKAY,
+		   "a refused request between two adjacent ones: refused alone, the others share one call",
+		   "%llu calls, %d %d %d", (unsigned long long)calls, st[0], st[1], st[2]);
+
+	put(0, pages_req(BLKIF_OP_WRITE, 60, 0, 0, 1));
+	put(0, pages_req(BLKIF_OP_WRITE, 61, 8, 0, 1)); /* the same grant: it cannot be held twice */
+	put(0, pages_req(BLKIF_OP_WRITE, 62, 16, 1, 1));
+	calls = serve_all(st, 3);
+	unit_check(calls == 2 && st[0] == BLKIF_RSP_OKAY && st[1] == BLKIF_RSP_OKAY && st[2] == BLKIF_RSP_OKAY &&
+			   pread(disk[0].fd, got, PAGE, 8 * 512) == PAGE && memcmp(got, gp(BUF_GADDR(0)), PAGE) == 0,
+		   "a grant already held by the batch: the batch first, then the copying path", "%llu calls",
+		   (unsigned long long)calls);
+
+	put(0, pages_req(BLKIF_OP_WRITE, 70, 0, 0, 1));
+	put(0, (blkif_request_t){.operation = BLKIF_OP_FLUSH_DISKCACHE, .id = 71});
+	put(0, pages_req(BLKIF_OP_WRITE, 72, 8, 1, 1));
+	push(0);
+	blkif_response_t a = rsp(0), b = rsp(0), c = rsp(0);
+	unit_check(a.id == 70 && b.id == 71 && c.id == 72 && a.status == 0 && b.status == 0 && c.status == 0 &&
+			   stats(0).flushes == 1,
+		   "a flush between writes: the writes before it are done and answered first", "ids %llu %llu %llu",
+		   (unsigned long long)a.id, (unsigned long long)b.id, (unsigned long long)c.id);
+}
+
+#define BIG_DISK (1024 * 1024)
+#define BIG_SEGS 256u
+
+/* Disk 0 of BIG_DISK bytes, connected, with three grant table frames (refs up to 1535). */
+static void fresh_big(void)
+{
+	fresh_bare();
+	struct fe *f = &disk[0];
+	f->fd = memfd_create("disk", MFD_CLOEXEC);
+	if (f->fd < 0 || ftruncate(f->fd, BIG_DISK) != 0)
+		abort();
+	struct run_disk cfg = {.path = "disk.img", .name = "disk0", .fd = f->fd, .size = BIG_DISK};
+	f->bb = blkback_create(&g, 0, &cfg);
+	if (!f->bb || gnttab_place_frame(&g, 1, (TABLE_GADDR + PAGE) >> MICA_PAGE_SHIFT) != 0 ||
+	    gnttab_place_frame(&g, 2, (TABLE_GADDR + 2 * PAGE) >> MICA_PAGE_SHIFT) != 0)
+		abort();
+	blkif_sring_t *s = gp(RING_GADDR(0));
+	SHARED_RING_INIT(s);
+	FRONT_RING_INIT(&f->ring, s, PAGE);
+	grant(REF_RING(0), RING_GADDR(0), GTF_permit_access);
+	f->port = alloc_unbound();
+	connect_disk(0);
+}
+
+/*
+ * Indirect request k: nseg segments of sectors 0..last, each its own grant (refs 200 + k * BIG_SEGS
+ * on) of buffer page k, its segment list in buffer page 8 + k.
+ */
+static blkif_request_t big_req(uint8_t op, unsigned int k, uint64_t sector, unsigned int nseg, uint8_t last)
+{
+	struct blkif_request_segment *list = gp(BUF_GADDR(8 + k));
+	for (unsigned int i = 0; i < nseg; i++) {
+		grant_ref_t ref = 200 + k * BIG_SEGS + i;
+		grant(ref, BUF_GADDR(k), op == BLKIF_OP_READ ? GTF_permit_access : GTF_permit_access | GTF_readonly);
+		list[i] = (struct blkif_request_segment){.gref = ref, .first_sect = 0, .last_sect = last};
+	}
+	grant(REF_BUF(8 + k), BUF_GADDR(8 + k), GTF_permit_access | GTF_readonly);
+	blkif_request_indirect_t ind = {.operation = BLKIF_OP_INDIRECT, .indirect_op = op,
+					.nr_segments = (uint16_t)nseg, .id = 80 + k, .sector_number = sector};
+	ind.indirect_grefs[0] = REF_BUF(8 + k);
+	blkif_request_t r;
+	memset(&r, 0, sizeof(r));
+	memcpy(&r, &ind, sizeof(ind));
+	return r;
+}
+
+static void test_coalesce_iov_max(void)
+{
+	fresh_big();
+	static char pattern[5 * BIG_SEGS * 512];
+	for (unsigned int k = 0; k < 5; k++)
+		memset(pattern + k * BIG_SEGS * 512, 'a' + (int)k, BIG_SEGS * 512);
+	if (pwrite(disk[0].fd, pattern, 5 * BIG_SEGS * 512, 0) != 5 * BIG_SEGS * 512)
+		abort();
+	for (unsigned int k = 0; k < 5; k++) {
+		memset(gp(BUF_GADDR(k)), 0, PAGE);
+		put(0, big_req(BLKIF_OP_READ, k, (uint64_t)k * BIG_SEGS, BIG_SEGS, 0));
+	}
+	int16_t st[5];
+	uint64_t calls = serve_all(st, 5);
+	int same = 0;
+	for (unsigned int k = 0; k < 5; k++) {
+		const char *p = gp(BUF_GADDR(k));
+		same += st[k] == BLKIF_RSP_OKAY && p[0] == 'a' + (int)k && p[511] == 'a' + (int)k && p[512] == 0;
+	}
+	unit_check(calls == 2 && same == 5,
+		   "five adjacent reads of 256 segments: 1024 iovecs (IOV_MAX) in one preadv, the fifth in another",
+		   "%llu calls, %d right", (unsigned long long)calls, same);
+}
+
+static void test_coalesce_write_chunks(void)
+{
+	fresh_big();
+	for (unsigned int k = 0; k < 3; k++) {
+		memset(gp(BUF_GADDR(k)), 'p' + (int)k, PAGE);
+		put(0, big_req(BLKIF_OP_WRITE, k, (uint64_t)k * 16 * 8, 16, 7)); /* 64 KiB each */
+	}
+	int16_t st[3];
+	uint64_t calls = serve_all(st, 3);
+	char got[PAGE];
+	int same = 0;
+	for (unsigned int k = 0; k < 3; k++)
+		same += st[k] == BLKIF_RSP_OKAY && pread(disk[0].fd, got, PAGE, (off_t)(k * 16 + 15) * PAGE) == PAGE &&
+			got[0] == 'p' + (int)k && got[PAGE - 1] == 'p' + (int)k;
+	unit_check(calls == 2 && same == 3, "three adjacent 64 KiB writes: pwritevs of at most 128 KiB (two), all landed",
+		   "%llu calls, %d right", (unsigned long long)calls, same);
+}
+
+static void test_coalesce_short_write(void)
+{
+	fresh();
+	for (unsigned int i = 0; i < 3; i++)
+		buf(i, (uint8_t)(i + 90), GTF_permit_access | GTF_readonly);
+	for (unsigned int i = 0; i < 3; i++)
+		put(0, pages_req(BLKIF_OP_WRITE, 100 + i, i * 8, i, 1));
+	/* The host file takes 10 KiB from offset 0 and no more: the pwritev comes back short. */
+	struct rlimit old, lim;
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = 10 * 1024;
+	void (*sig)(int) = signal(SIGXFSZ, SIG_IGN);
+	setrlimit(RLIMIT_FSIZE, &lim);
+	int16_t st[3];
+	uint64_t calls = serve_all(st, 3);
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, sig);
+	struct blkback_stats s = stats(0);
+	uint8_t got[PAGE];
+	unit_check(calls == 1 && st[0] == BLKIF_RSP_OKAY && st[1] == BLKIF_RSP_OKAY && st[2] == BLKIF_RSP_ERROR &&
+			   s.writes == 2 && s.io_errors == 1 && pread(disk[0].fd, got, PAGE, PAGE) == PAGE &&
+			   memcmp(got, gp(BUF_GADDR(1)), PAGE) == 0,
+		   "a short pwritev fails only the request it did not cover wholly", "%llu calls, %d %d %d, %llu errors",
+		   (unsigned long long)calls, st[0], st[1], st[2], (unsigned long long)s.io_errors);
+}
+
 int main(void)
 {
 	ram = aligned_alloc(PAGE, RAM);
@@ -627,6 +774,10 @@ int main(void)
 	test_readonly();
 	test_logged_once();
 	test_stats();
+	test_coalesce();
+	test_coalesce_iov_max();
+	test_coalesce_write_chunks();
+	test_coalesce_short_write();
 	fresh_bare();
 	xenstore_destroy(&g);
 	free(ram);

@@ -15,29 +15,19 @@
 #include <xen/io/xs_wire.h>
 #include "dev/netback.h"
 #include "vm/guest.h"
-#include "xen/evtchn.h"
-#include "xen/gnttab.h"
-#include "xen/xenstore.h"
 #define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
 #include <xen/io/netif.h>
 #include "unit.h"
 
 #define RAM (1024 * 1024)
-#define PAGE 4096
-#define ARG_GADDR (MICA_RAM_BASE + 0x1000)
-#define TABLE_GADDR (MICA_RAM_BASE + 0x2000)
 #define RING_GADDR(nic, rx) (MICA_RAM_BASE + 0x10000 + (uint64_t)((nic) * 2 + (rx)) * PAGE)
 #define BUF_GADDR(i) (MICA_RAM_BASE + 0x20000 + (uint64_t)(i) * PAGE)
 #define REF_RING(nic, rx) (1 + (nic) * 2 + (rx))
 #define REF_BUF(i) (100 + (i)) /* buffers 0..63 */
 #define FE "/local/domain/1/device/vif/"
 #define BE "/local/domain/0/backend/vif/1/"
-
-static struct guest g;
-static uint8_t *ram;
-static shared_info_t shared;
-static uint8_t store_page[PAGE];
+#include "fake_guest.h"
 
 /* One NIC as its frontend sees it. */
 struct fe {
@@ -49,55 +39,6 @@ struct fe {
 	uint32_t port;
 };
 static struct fe nic[2];
-
-static void *gp(uint64_t gaddr)
-{
-	return guest_ptr(&g, gaddr, PAGE);
-}
-
-static void grant(grant_ref_t ref, uint64_t gaddr, uint16_t flags)
-{
-	grant_entry_v1_t *e = guest_ptr(&g, TABLE_GADDR + ref * sizeof(*e), sizeof(*e));
-	e->frame = (uint32_t)(gaddr >> MICA_PAGE_SHIFT);
-	e->domid = MICA_DOMID_BACKEND;
-	__atomic_store_n(&e->flags, flags, __ATOMIC_RELEASE);
-}
-
-static uint16_t grant_flags(grant_ref_t ref)
-{
-	grant_entry_v1_t *e = guest_ptr(&g, TABLE_GADDR + ref * sizeof(*e), sizeof(*e));
-	return e->flags;
-}
-
-static uint32_t alloc_unbound(void)
-{
-	evtchn_alloc_unbound_t op = {.dom = DOMID_SELF, .remote_dom = MICA_DOMID_BACKEND};
-	memcpy(gp(ARG_GADDR), &op, sizeof(op));
-	if (evtchn_op(&g, EVTCHNOP_alloc_unbound, ARG_GADDR) != 0)
-		abort();
-	memcpy(&op, gp(ARG_GADDR), sizeof(op));
-	return op.port;
-}
-
-static void notify(uint32_t port)
-{
-	evtchn_send_t op = {.port = port};
-	memcpy(gp(ARG_GADDR), &op, sizeof(op));
-	evtchn_op(&g, EVTCHNOP_send, ARG_GADDR);
-}
-
-static void fe_write(unsigned int n, const char *key, const char *value)
-{
-	char path[128];
-	snprintf(path, sizeof(path), FE "%u/%s", n, key);
-	xenstore_write(&g, path, value);
-}
-
-static const char *store_read(const char *path)
-{
-	static char buf[128];
-	return xenstore_read(&g, path, buf, sizeof(buf)) >= 0 ? buf : "(none)";
-}
 
 static struct netback_stats stats(unsigned int n)
 {
@@ -158,17 +99,7 @@ static void fresh_bare(void)
 		}
 		memset(&nic[i], 0, sizeof(nic[i]));
 	}
-	memset(&g, 0, sizeof(g));
-	memset(ram, 0, RAM);
-	memset(&shared, 0, sizeof(shared));
-	memset(store_page, 0, sizeof(store_page));
-	g.ram = ram;
-	g.ram_size = RAM;
-	g.shared = &shared;
-	g.store = (struct xenstore_domain_interface *)store_page;
-	memset(shared.evtchn_mask, 0xff, sizeof(shared.evtchn_mask));
-	if (gnttab_place_frame(&g, 0, TABLE_GADDR >> MICA_PAGE_SHIFT) != 0 || xenstore_setup(&g) != 0)
-		abort();
+	fake_guest_reset();
 }
 
 /* The same with NIC 0 connected. */

@@ -1,4 +1,4 @@
-/* unit-sources: lib/netfront/netfront.c lib/netfront/ring.c lib/netfront/parse.c */
+/* unit-sources: lib/netfront/netfront.c lib/netfront/ring.c lib/netfront/parse.c plat/common/xenbus_keys.c */
 /* unit-cflags: -D__XEN_INTERFACE_VERSION__=0x00040e00 */
 /*
  * Host test of lib/netfront against a fake store, grant table and netback that follow the proc
@@ -6,160 +6,20 @@
  * slots and scatter-gather, rx chains, batching of notifications, and a hostile backend's
  * responses (bad ids, offsets, statuses, overflowing producer indices).
  */
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <xen/errno.h>
-#include <mica/alloc.h>
-#include <mica/gnttab.h>
-#include <mica/kprint.h>
-#include <mica/plat.h>
-#include <mica/xenstore.h>
 #include "../../lib/netfront/internal.h"
+#include "fake_frontend.h"
 #include "unit.h"
 
 #define BACKEND "/local/domain/0/backend/vif/1/0"
 
-/* ------------------------------------------------------------------ the platform, faked */
+/* ------------------------------------------------------------------ the store's writes */
 
-static char klog[8192];
-
-int kprintf(const char *fmt, ...)
-{
-	va_list ap;
-	size_t n = strlen(klog);
-	va_start(ap, fmt);
-	int r = vsnprintf(klog + n, sizeof(klog) - n, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-int ksnprintf(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int r = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-static uint64_t fake_now;
-uint64_t plat_time_ns(void) { return fake_now; }
-
-static size_t pages_out;
-void *page_alloc(size_t npages)
-{
-	pages_out += npages;
-	return aligned_alloc(4096, npages * 4096);
-}
-void page_free(void *p, size_t npages)
-{
-	pages_out -= npages;
-	free(p);
-}
-void *heap_calloc(size_t n, size_t size) { return calloc(n, size); }
-void heap_free(void *p) { free(p); }
-
-/* Grants: refs from 8 up, as the guest's table hands them out. */
-#define REFS 8192
-static struct {
-	uintptr_t page;
-	bool readonly, used;
-} grants[REFS];
-static unsigned int grants_used;
-
-int gnttab_grant(domid_t dom, uintptr_t page, bool readonly, grant_ref_t *ref)
-{
-	if (dom != 0 || page % 4096)
-		return -XEN_EINVAL;
-	for (grant_ref_t r = 8; r < REFS; r++) {
-		if (!grants[r].used) {
-			grants[r].page = page;
-			grants[r].readonly = readonly;
-			grants[r].used = true;
-			grants_used++;
-			*ref = r;
-			return 0;
-		}
-	}
-	return -XEN_ENOSPC;
-}
-
-int gnttab_end(grant_ref_t ref)
-{
-	if (ref >= REFS || !grants[ref].used)
-		return -XEN_EINVAL;
-	grants[ref].used = false;
-	grants_used--;
-	return 0;
-}
-
-unsigned int gnttab_refs_in_use(void) { return grants_used; }
-
-/* The backend's only way into guest memory: a granted ref, the right access, inside the page. */
-static uint8_t *grant_ptr(grant_ref_t ref, unsigned int off, unsigned int len, bool write)
-{
-	if (ref >= REFS || !grants[ref].used || (write && grants[ref].readonly) || off + len > 4096)
-		return NULL;
-	return (uint8_t *)grants[ref].page + off;
-}
-
-/* ------------------------------------------------------------------ the store, faked */
-
-static struct {
-	char path[256], value[256];
-} store[64];
-static int store_n;
 static int xs_fail_write; /* a write error for paths containing this key's name */
 static const char *xs_fail_key;
 
-static int store_find(const char *path)
-{
-	for (int i = 0; i < store_n; i++)
-		if (strcmp(store[i].path, path) == 0)
-			return i;
-	return -1;
-}
-
-static const char *store_get(const char *path)
-{
-	int i = store_find(path);
-	return i < 0 ? NULL : store[i].value;
-}
-
-static void store_set(const char *path, const char *value)
-{
-	int i = store_find(path);
-	if (i < 0) {
-		i = store_n++;
-		snprintf(store[i].path, sizeof(store[i].path), "%s", path);
-	}
-	snprintf(store[i].value, sizeof(store[i].value), "%s", value);
-}
-
-static void store_del(const char *path)
-{
-	int i = store_find(path);
-	if (i >= 0)
-		store[i] = store[--store_n];
-}
-
 static bool backend_answers = true; /* the backend goes Connected when the frontend does */
 static void backend_attach(void);
-static evtchn_handler_t handler;
 static bool handler_during_handshake; /* a handler was on when the frontend said Connected */
-
-int xs_read(const char *path, char *buf, size_t len)
-{
-	const char *v = store_get(path);
-	if (!v)
-		return -XEN_ENOENT;
-	if (strlen(v) + 1 > len)
-		return -XEN_E2BIG;
-	strcpy(buf, v);
-	return (int)strlen(v);
-}
 
 int xs_write(const char *path, const char *value)
 {
@@ -175,22 +35,6 @@ int xs_write(const char *path, const char *value)
 	return 0;
 }
 
-int xenbus_switch_state(const char *dir, XenbusState state)
-{
-	char path[300], v[8];
-	snprintf(path, sizeof(path), "%s/state", dir);
-	snprintf(v, sizeof(v), "%d", (int)state);
-	return xs_write(path, v);
-}
-
-XenbusState xenbus_read_state(const char *dir)
-{
-	char path[300];
-	snprintf(path, sizeof(path), "%s/state", dir);
-	const char *v = store_get(path);
-	return v ? (XenbusState)atoi(v) : XenbusStateUnknown;
-}
-
 static uint64_t wait_deadline;
 XenbusState xenbus_wait_state(const char *dir, XenbusState want, uint64_t deadline_ns)
 {
@@ -202,32 +46,7 @@ XenbusState xenbus_wait_state(const char *dir, XenbusState want, uint64_t deadli
 
 /* ------------------------------------------------------------------ event channels and netback */
 
-static void *handler_arg;
-static unsigned int notifies, ports_open;
-
-int evtchn_alloc_unbound(uint16_t remote_dom, evtchn_port_t *port)
-{
-	if (remote_dom != 0)
-		return -XEN_EINVAL;
-	ports_open++;
-	*port = 7;
-	return 0;
-}
-
-int evtchn_close(evtchn_port_t port)
-{
-	(void)port;
-	ports_open--;
-	return 0;
-}
-
-int evtchn_set_handler(evtchn_port_t port, evtchn_handler_t h, void *arg)
-{
-	(void)port;
-	handler = h;
-	handler_arg = arg;
-	return 0;
-}
+static unsigned int notifies;
 
 /* The netback: tx frames it took, in order, and whether it consumes tx at all. */
 static netif_tx_back_ring_t btx;
@@ -241,8 +60,8 @@ static uint16_t first_size;
 /* As the runtime does inside the frontend's write of Connected: the rings named by the store keys. */
 static void backend_attach(void)
 {
-	netif_tx_sring_t *ts = (void *)grant_ptr((grant_ref_t)atoi(store_get("device/vif/0/tx-ring-ref")), 0, 4096, true);
-	netif_rx_sring_t *rs = (void *)grant_ptr((grant_ref_t)atoi(store_get("device/vif/0/rx-ring-ref")), 0, 4096, true);
+	netif_tx_sring_t *ts = (void *)grant_page((grant_ref_t)atoi(store_get("device/vif/0/tx-ring-ref")), 0, 4096, true);
+	netif_rx_sring_t *rs = (void *)grant_page((grant_ref_t)atoi(store_get("device/vif/0/rx-ring-ref")), 0, 4096, true);
 	if (!ts || !rs)
 		abort();
 	BACK_RING_INIT(&btx, ts, 4096);
@@ -273,7 +92,7 @@ static void backend_tx(void)
 				len = head ? 2048 : req.size;
 			if (len > frame_left)
 				len = frame_left;
-			uint8_t *p = grant_ptr(req.gref, req.offset, (unsigned int)len, false);
+			uint8_t *p = grant_page(req.gref, req.offset, (unsigned int)len, false);
 			if (!p)
 				tx_bad++;
 			else if (sent_n < 8)
@@ -319,7 +138,7 @@ static bool backend_rx(const uint8_t *frame, size_t len, size_t slot)
 		RING_COPY_REQUEST(&brx, brx.req_cons, &req);
 		brx.req_cons++;
 		size_t n = len - done < slot ? len - done : slot;
-		uint8_t *p = grant_ptr(req.gref, 16, (unsigned int)n, true);
+		uint8_t *p = grant_page(req.gref, 16, (unsigned int)n, true);
 		if (!p)
 			return false;
 		memcpy(p, frame + done, n);
@@ -352,7 +171,7 @@ static void backend_rx_raw(int id_delta, uint16_t offset, uint16_t flags, int16_
 
 static void raise_event(void)
 {
-	handler(7, handler_arg);
+	handler(FRONT_PORT, handler_arg);
 }
 
 /* ------------------------------------------------------------------ the stack above, faked */

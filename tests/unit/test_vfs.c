@@ -1049,6 +1049,23 @@ struct bad_case {
 	struct archive a;
 };
 
+static struct bad_case bad_cases[24];
+static int bad_n;
+
+/* The next case's archive, which starts with a good entry that must survive the bad one. */
+static struct archive *bad_next(const char *what, const char *problem)
+{
+	if (bad_n == (int)(sizeof(bad_cases) / sizeof(bad_cases[0])))
+		abort();
+	struct bad_case *k = &bad_cases[bad_n++];
+
+	k->what = what;
+	k->problem = problem;
+	k->a.len = 0;
+	ar_entry(&k->a, "good", S_IFREG | 0644, "ok");
+	return &k->a;
+}
+
 static void bad_header(struct archive *a, const char *magic, unsigned mode, unsigned filesize, unsigned namesize,
 		       const char *name, size_t namebytes)
 {
@@ -1058,168 +1075,112 @@ static void bad_header(struct archive *a, const char *magic, unsigned mode, unsi
 	ar_bytes(a, name, namebytes);
 }
 
+/* Well-formed entries (up to 3) and a trailer, of which the last entry breaks a rule. */
+static const struct {
+	const char *what, *problem;
+	struct {
+		const char *name;
+		unsigned mode;
+		const char *data;
+	} e[3];
+} bad_entries[] = {
+	{"escaping with ..", "\"..\" component", {{"../../etc/passwd", S_IFREG | 0644, "root"}}},
+	{".. in the middle", "\"..\" component", {{"a/../b", S_IFDIR | 0755, NULL}}},
+	{"unknown file type", "unknown file type", {{"weird", 0170000 & ~S_IFMT, "x"}}},
+	{"missing parent", "its directory does not exist", {{"no/such/dir/f", S_IFREG | 0644, "x"}}},
+	{"file under a file", "not a directory", {{"good/f", S_IFREG | 0644, "x"}}},
+	{"file over a non-empty directory", "non-empty directory",
+	 {{"dd", S_IFDIR | 0755, NULL}, {"dd/f", S_IFREG | 0644, "x"}, {"dd", S_IFREG | 0644, "x"}}},
+	{"empty symlink target", "bad symlink target", {{"sl", S_IFLNK | 0777, ""}}},
+	{"root as a file", "root must be a directory", {{"./", S_IFREG | 0644, "x"}}},
+	{"symlink loop in a path", "symbolic links",
+	 {{"l1", S_IFLNK | 0777, "l2"}, {"l2", S_IFLNK | 0777, "l1"}, {"l1/f", S_IFREG | 0644, "x"}}},
+};
+
 static void test_cpio_bad(void)
 {
-	static struct bad_case c[24];
-	int n = 0;
+	struct archive *a;
 	char dir[32], path[64];
 
-	/* Every archive starts with a good entry, which must survive the bad one. */
-	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		c[i].a.len = 0;
-		ar_entry(&c[i].a, "good", S_IFREG | 0644, "ok");
+	for (size_t i = 0; i < sizeof(bad_entries) / sizeof(bad_entries[0]); i++) {
+		a = bad_next(bad_entries[i].what, bad_entries[i].problem);
+		for (size_t j = 0; j < 3 && bad_entries[i].e[j].name; j++)
+			ar_entry(a, bad_entries[i].e[j].name, bad_entries[i].e[j].mode, bad_entries[i].e[j].data);
+		ar_trailer(a);
 	}
-	c[n].what = "truncated header";
-	c[n].problem = "truncated header";
-	ar_bytes(&c[n].a, "0707010000", 10);
-	n++;
-	c[n].what = "bad magic";
-	c[n].problem = "bad magic";
-	bad_header(&c[n].a, "070707", S_IFREG, 0, 2, "x", 2);
-	n++;
-	c[n].what = "non-hex field";
-	c[n].problem = "not hexadecimal";
-	bad_header(&c[n].a, "070701", S_IFREG, 0, 2, "x", 2);
-	c[n].a.buf[c[n].a.len - 2 - 8] = 'G';
-	n++;
-	c[n].what = "name size beyond the archive";
-	c[n].problem = "name runs past";
-	bad_header(&c[n].a, "070701", S_IFREG, 0, 100, "x", 2);
-	n++;
-	c[n].what = "name without NUL";
-	c[n].problem = "not NUL-terminated";
-	bad_header(&c[n].a, "070701", S_IFREG, 0, 4, "abcd", 4);
-	ar_pad(&c[n].a);
-	ar_trailer(&c[n].a);
-	n++;
-	c[n].what = "NUL inside the name";
-	c[n].problem = "not NUL-terminated";
-	bad_header(&c[n].a, "070701", S_IFREG, 0, 4, "a\0b", 4);
-	ar_pad(&c[n].a);
-	ar_trailer(&c[n].a);
-	n++;
-	c[n].what = "name size zero";
-	c[n].problem = "bad name size";
-	bad_header(&c[n].a, "070701", S_IFREG, 0, 0, "", 0);
-	ar_trailer(&c[n].a);
-	n++;
-	c[n].what = "absurd name size";
-	c[n].problem = "bad name size";
-	bad_header(&c[n].a, "070701", S_IFREG, 0, 0xffffffffu, "x", 2);
-	ar_trailer(&c[n].a);
-	n++;
-	c[n].what = "absurd file size";
-	c[n].problem = "data runs past";
-	bad_header(&c[n].a, "070701", S_IFREG, 0xffffffffu, 2, "x", 2);
-	ar_pad(&c[n].a);
-	ar_trailer(&c[n].a);
-	n++;
-	c[n].what = "data beyond the archive";
-	c[n].problem = "data runs past";
-	bad_header(&c[n].a, "070701", S_IFREG, 200, 2, "x", 2);
-	ar_pad(&c[n].a);
-	ar_bytes(&c[n].a, "short", 5);
-	n++;
-	c[n].what = "padding of the name beyond the archive";
-	c[n].problem = "data runs past";
-	bad_header(&c[n].a, "070701", S_IFREG, 0, 3, "xy", 3);
-	n++;
-	c[n].what = "escaping with ..";
-	c[n].problem = "\"..\" component";
-	ar_entry(&c[n].a, "../../etc/passwd", S_IFREG | 0644, "root");
-	ar_trailer(&c[n].a);
-	n++;
-	c[n].what = ".. in the middle";
-	c[n].problem = "\"..\" component";
-	ar_entry(&c[n].a, "a/../b", S_IFDIR | 0755, NULL);
-	ar_trailer(&c[n].a);
-	n++;
-	c[n].what = "no trailer";
-	c[n].problem = "without TRAILER";
-	n++;
-	c[n].what = "bad checksum";
-	c[n].problem = "bad checksum";
+
+	a = bad_next("truncated header", "truncated header");
+	ar_bytes(a, "0707010000", 10);
+	a = bad_next("bad magic", "bad magic");
+	bad_header(a, "070707", S_IFREG, 0, 2, "x", 2);
+	a = bad_next("non-hex field", "not hexadecimal");
+	bad_header(a, "070701", S_IFREG, 0, 2, "x", 2);
+	a->buf[a->len - 2 - 8] = 'G';
+	a = bad_next("name size beyond the archive", "name runs past");
+	bad_header(a, "070701", S_IFREG, 0, 100, "x", 2);
+	a = bad_next("name without NUL", "not NUL-terminated");
+	bad_header(a, "070701", S_IFREG, 0, 4, "abcd", 4);
+	ar_pad(a);
+	ar_trailer(a);
+	a = bad_next("NUL inside the name", "not NUL-terminated");
+	bad_header(a, "070701", S_IFREG, 0, 4, "a\0b", 4);
+	ar_pad(a);
+	ar_trailer(a);
+	a = bad_next("name size zero", "bad name size");
+	bad_header(a, "070701", S_IFREG, 0, 0, "", 0);
+	ar_trailer(a);
+	a = bad_next("absurd name size", "bad name size");
+	bad_header(a, "070701", S_IFREG, 0, 0xffffffffu, "x", 2);
+	ar_trailer(a);
+	a = bad_next("absurd file size", "data runs past");
+	bad_header(a, "070701", S_IFREG, 0xffffffffu, 2, "x", 2);
+	ar_pad(a);
+	ar_trailer(a);
+	a = bad_next("data beyond the archive", "data runs past");
+	bad_header(a, "070701", S_IFREG, 200, 2, "x", 2);
+	ar_pad(a);
+	ar_bytes(a, "short", 5);
+	a = bad_next("padding of the name beyond the archive", "data runs past");
+	bad_header(a, "070701", S_IFREG, 0, 3, "xy", 3);
+	bad_next("no trailer", "without TRAILER");
+	a = bad_next("bad checksum", "bad checksum");
 	{
 		unsigned f[13] = {1, S_IFREG | 0644, 0, 0, 1, 0, 3, 0, 0, 0, 0, 2, 5};
 
-		ar_header(&c[n].a, "070702", f);
-		ar_bytes(&c[n].a, "x", 2);
-		ar_pad(&c[n].a);
-		ar_bytes(&c[n].a, "abc", 3);
-		ar_pad(&c[n].a);
-		ar_trailer(&c[n].a);
+		ar_header(a, "070702", f);
+		ar_bytes(a, "x", 2);
+		ar_pad(a);
+		ar_bytes(a, "abc", 3);
+		ar_pad(a);
+		ar_trailer(a);
 	}
-	n++;
-	c[n].what = "unknown file type";
-	c[n].problem = "unknown file type";
-	ar_entry(&c[n].a, "weird", 0170000 & ~S_IFMT, "x");
-	ar_trailer(&c[n].a);
-	n++;
-	c[n].what = "missing parent";
-	c[n].problem = "its directory does not exist";
-	ar_entry(&c[n].a, "no/such/dir/f", S_IFREG | 0644, "x");
-	ar_trailer(&c[n].a);
-	n++;
-	c[n].what = "file under a file";
-	c[n].problem = "not a directory";
-	ar_entry(&c[n].a, "good/f", S_IFREG | 0644, "x");
-	ar_trailer(&c[n].a);
-	n++;
-	c[n].what = "file over a non-empty directory";
-	c[n].problem = "non-empty directory";
-	ar_entry(&c[n].a, "dd", S_IFDIR | 0755, NULL);
-	ar_entry(&c[n].a, "dd/f", S_IFREG | 0644, "x");
-	ar_entry(&c[n].a, "dd", S_IFREG | 0644, "x");
-	ar_trailer(&c[n].a);
-	n++;
-	c[n].what = "empty symlink target";
-	c[n].problem = "bad symlink target";
-	ar_entry(&c[n].a, "sl", S_IFLNK | 0777, "");
-	ar_trailer(&c[n].a);
-	n++;
-	c[n].what = "NUL in a symlink target";
-	c[n].problem = "bad symlink target";
-	ar_entry_full(&c[n].a, "sl", S_IFLNK | 0777, "a\0b", 3, 9, 1);
-	ar_trailer(&c[n].a);
-	n++;
-	c[n].what = "root as a file";
-	c[n].problem = "root must be a directory";
-	ar_entry(&c[n].a, "./", S_IFREG | 0644, "x");
-	ar_trailer(&c[n].a);
-	n++;
-	c[n].what = "symlink loop in a path";
-	c[n].problem = "symbolic links";
-	ar_entry(&c[n].a, "l1", S_IFLNK | 0777, "l2");
-	ar_entry(&c[n].a, "l2", S_IFLNK | 0777, "l1");
-	ar_entry(&c[n].a, "l1/f", S_IFREG | 0644, "x");
-	ar_trailer(&c[n].a);
-	n++;
-	c[n].what = "component too long";
-	c[n].problem = "too long";
+	a = bad_next("NUL in a symlink target", "bad symlink target");
+	ar_entry_full(a, "sl", S_IFLNK | 0777, "a\0b", 3, 9, 1);
+	ar_trailer(a);
+	a = bad_next("component too long", "too long");
 	{
 		char name[300];
 
 		memset(name, 'z', 299);
 		name[299] = '\0';
-		ar_entry(&c[n].a, name, S_IFREG | 0644, "x");
-		ar_trailer(&c[n].a);
+		ar_entry(a, name, S_IFREG | 0644, "x");
+		ar_trailer(a);
 	}
-	n++;
 
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < bad_n; i++) {
+		const struct bad_case *k = &bad_cases[i];
 		const char *r;
 
 		console_out_len = 0;
-		r = unpack(&c[i].a, dir, sizeof(dir));
-		expect_problem(r, c[i].problem, c[i].what);
-		expect(console_lines_with("mica: initrd: "), 1, c[i].what);
-		expect(console_lines_with(c[i].problem), 1, c[i].what);
+		r = unpack(&k->a, dir, sizeof(dir));
+		expect_problem(r, k->problem, k->what);
+		expect(console_lines_with("mica: initrd: "), 1, k->what);
+		expect(console_lines_with(k->problem), 1, k->what);
 		snprintf(path, sizeof(path), "%s/good", dir);
-		expect_str(get_file(path), "ok", c[i].what);
-		unit_check(!group_bad, c[i].what, "%s", group_detail);
+		expect_str(get_file(path), "ok", k->what);
+		unit_check(!group_bad, k->what, "%s", group_detail);
 		group_bad = 0;
 	}
-	expect(n, (int)(sizeof(c) / sizeof(c[0])), "every case filled");
 	expect(SYS(access, "/etc/passwd", F_OK), -ENOENT, "nothing escaped");
 	group_end("cpio: each malformed archive stops with one line, keeping what came before");
 }

@@ -26,28 +26,15 @@
 
 /* ------------------------------------------------------------------------- fake platform */
 
+/* Console input may still come, so a read of it waits: the waiting is faked here, below. */
+#define FAKE_VFS_CONSOLE_EOF false
+#define FAKE_VFS_OWN_WAIT
+#include "fake_vfs_plat.h"
+
 static uint64_t fake_now = 1000;
 static unsigned blocks;
 /* Runs when the guest would block: what another thread or an event handler does meanwhile. */
 static void (*block_hook)(void);
-
-void plat_console_write(const char *buf, size_t len)
-{
-	(void)buf;
-	(void)len;
-}
-
-size_t plat_console_read(char *buf, size_t len)
-{
-	(void)buf;
-	(void)len;
-	return 0;
-}
-
-bool plat_console_eof(void)
-{
-	return false;
-}
 
 void plat_block(uint64_t deadline_ns)
 {
@@ -75,27 +62,6 @@ uint64_t plat_time_ns(void)
 uint64_t plat_wallclock_ns(void)
 {
 	return fake_now;
-}
-
-struct plat_memregion plat_initrd(void)
-{
-	return (struct plat_memregion){0, 0};
-}
-
-void *page_alloc(size_t npages)
-{
-	return aligned_alloc(4096, npages * 4096);
-}
-
-void page_free(void *p, size_t npages)
-{
-	(void)npages;
-	free(p);
-}
-
-struct sched_thread *sched_current(void)
-{
-	return NULL;
 }
 
 static unsigned wakes;

@@ -29,7 +29,9 @@ void blkfront_get_info(const struct blkfront *bf, struct blkfront_info *info);
 
 /*
  * Synchronous transfers of nsectors 512-byte sectors at sector; both must be multiples of the
- * sector size in 512-byte units. Any buffer alignment. Returns 0, -XEN_EINVAL for a misaligned
+ * sector size in 512-byte units. Any buffer alignment: a page-aligned buffer of whole pages in
+ * guest RAM is granted to the backend as it is, any other goes through bounce pages (a copy).
+ * A failed read leaves buf's content unspecified. Returns 0, -XEN_EINVAL for a misaligned
  * or out-of-range transfer (nothing sent), -XEN_EIO or -XEN_EOPNOTSUPP when the backend answered
  * BLKIF_RSP_ERROR or BLKIF_RSP_EOPNOTSUPP (a write to a read-only disk, say), -XEN_ENODEV once the
  * backend broke the protocol or stopped answering (30 s without an answer).
@@ -52,8 +54,9 @@ int blkfront_discard(struct blkfront *bf, uint64_t sector, size_t nsectors);
  * several in flight at once. blkfront_submit starts one and returns its tag (>= 0), or
  * -XEN_EAGAIN when every request slot is in flight (complete one first), or the errors of the
  * synchronous calls; nsectors at most blkfront_max_sectors(bf) for reads and writes, 0 and buf
- * NULL for a flush. A write's data is copied at submit; a read's lands in buf, which must stay
- * valid, at blkfront_complete, which waits for that tag's answer and returns its result.
+ * NULL for a flush. buf must stay valid, and a write's data unchanged, until blkfront_complete,
+ * which waits for that tag's answer and returns its result (the backend may use the caller's
+ * pages themselves, as above).
  * Requests are answered in any order; every submitted tag must be completed once. The
  * synchronous calls need a free slot: with every slot held by submitted tags they return -XEN_EAGAIN.
  */

@@ -31,7 +31,8 @@ uint64_t plat_wallclock_ns(void);
 /*
  * Waits until an event channel has a pending event or the system time reaches deadline_ns
  * (UINT64_MAX: no deadline), then runs the handlers of pending event channels. Returns at once
- * if an event is already pending.
+ * if an event is already pending. It may also return before deadline_ns with no event of the
+ * caller's (the timer of an earlier deadline still armed): callers loop on their own condition.
  */
 void plat_block(uint64_t deadline_ns);
 
