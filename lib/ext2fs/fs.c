@@ -1,5 +1,6 @@
 /* The vfs driver on libext2fs: inodes, names, file data and directory listings of an ext2/3/4 filesystem. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <mica/plat.h>
@@ -33,6 +34,7 @@ static int ext2_errno(errcode_t err)
 	case EXT2_ET_FILE_TOO_BIG:
 		return -EFBIG;
 	case EXT2_ET_DIR_EXISTS:
+	case EXT2_ET_FILE_EXISTS:
 		return -EEXIST;
 	default:
 		return -EIO;
@@ -607,6 +609,86 @@ static void fs_evict(void *p, uint64_t ino)
 		ext2fs_inode_alloc_stats2(fs, (ext2_ino_t)ino, -1, LINUX_S_ISDIR(inode.i_mode));
 }
 
+/*
+ * Short targets live in the inode (fast symlinks), longer ones in a block of their own: Linux
+ * limits a target to a block less its NUL. The inode is made unnamed first so that a full
+ * directory can grow before the name goes in, and a failure frees it again.
+ */
+static int fs_symlink(void *p, uint64_t dir, const char *name, size_t len, const char *target, size_t target_len,
+		      uint64_t *out)
+{
+	ext2_filsys fs = p;
+	char buf[FS_NAME_MAX + 1], *copy;
+	ext2_ino_t ino;
+	errcode_t err;
+	int r = fs_name(buf, name, len);
+
+	if (r != 0)
+		return r;
+	if (target_len == 0 || memchr(target, '\0', target_len) != NULL)
+		return -EINVAL;
+	if (target_len >= fs->blocksize)
+		return -ENAMETOOLONG;
+	copy = malloc(target_len + 1);
+	if (copy == NULL)
+		return -ENOMEM;
+	memcpy(copy, target, target_len);
+	copy[target_len] = '\0';
+	err = ext2fs_new_inode(fs, (ext2_ino_t)dir, LINUX_S_IFLNK | 0777, NULL, &ino);
+	if (err == 0)
+		err = ext2fs_symlink(fs, (ext2_ino_t)dir, ino, NULL, copy);
+	free(copy);
+	if (err != 0)
+		return ext2_errno(err);
+	err = fs_link(fs, (ext2_ino_t)dir, buf, ino, EXT2_FT_SYMLINK);
+	if (err != 0) {
+		fs_inode inode;
+
+		/* Unnamed, it goes as an unlinked file would. */
+		if (fs_read(fs, ino, &inode) == 0) {
+			inode.i_links_count = 0;
+			if (fs_write(fs, ino, &inode) == 0)
+				fs_evict(fs, ino);
+		}
+		return ext2_errno(err);
+	}
+	fs_touch(fs, dir, true);
+	*out = ino;
+	return 0;
+}
+
+static int fs_hardlink(void *p, uint64_t ino, uint64_t dir, const char *name, size_t len)
+{
+	ext2_filsys fs = p;
+	char buf[FS_NAME_MAX + 1];
+	fs_inode inode;
+	errcode_t err;
+	int r = fs_name(buf, name, len);
+
+	if (r == 0)
+		r = fs_read(fs, ino, &inode);
+	if (r != 0)
+		return r;
+	if (LINUX_S_ISDIR(inode.i_mode))
+		return -EPERM;
+	if (inode.i_links_count == 0)
+		return -ENOENT;
+	if (inode.i_links_count >= EXT2_LINK_MAX)
+		return -EMLINK;
+	/* The count first: a crash between the two leaves a count e2fsck lowers, never a name of a freed inode. */
+	inode.i_links_count++;
+	fs_time_set(fs, &inode, fs_now(), &inode.i_ctime, &inode.i_ctime_extra);
+	r = fs_write(fs, ino, &inode);
+	if (r != 0)
+		return r;
+	err = fs_link(fs, (ext2_ino_t)dir, buf, (ext2_ino_t)ino, fs_filetype(inode.i_mode));
+	if (err != 0) {
+		fs_links_add(fs, (ext2_ino_t)ino, -1);
+		return ext2_errno(err);
+	}
+	return fs_touch(fs, dir, true);
+}
+
 static int fs_unmount(void *p)
 {
 	ext2_filsys fs = p;
@@ -630,6 +712,8 @@ const struct vfs_fs_ops ext2_fs_ops = {
 	.truncate = fs_truncate,
 	.readdir = fs_readdir,
 	.readlink = fs_readlink,
+	.symlink = fs_symlink,
+	.link = fs_hardlink,
 	.sync = fs_sync,
 	.evict = fs_evict,
 	.unmount = fs_unmount,

@@ -146,6 +146,29 @@ struct vfs_inode *vfs_fs_child(struct vfs_inode *dir, const char *name, size_t l
 	return mount_inode(m, ino, dir);
 }
 
+/*
+ * The inode a driver just made in dir, of type mode. A corrupt disk can hand out a number the
+ * cache already holds as something else: that inode's union is of the other type, so it is EIO.
+ */
+static struct vfs_inode *mount_made(struct vfs_inode *dir, uint64_t ino, uint32_t mode)
+{
+	struct vfs_inode *inode;
+
+	mount_refresh(dir);
+	inode = mount_inode(dir->fs, ino, dir);
+	if (inode == NULL || mount_refresh(inode) != 0 || ((inode->mode ^ mode) & S_IFMT) != 0)
+		return NULL;
+	return inode;
+}
+
+/* Whether names and contents on m may change: a disk gone is EIO, a read-only mount EROFS. */
+static int mount_changeable(const struct vfs_mount *m)
+{
+	if (m->gone)
+		return -EIO;
+	return m->readonly ? -EROFS : 0;
+}
+
 int vfs_fs_make(struct vfs_path *p, uint32_t mode, struct vfs_inode **out)
 {
 	struct vfs_mount *m = p->dir->fs;
@@ -153,22 +176,55 @@ int vfs_fs_make(struct vfs_path *p, uint32_t mode, struct vfs_inode **out)
 	uint64_t ino;
 	int r;
 
-	if (m->gone)
-		return -EIO;
-	if (m->readonly)
-		return -EROFS;
+	r = mount_changeable(m);
+	if (r != 0)
+		return r;
 	if (!S_ISREG(mode) && !S_ISDIR(mode))
 		return -EPERM;
 	r = m->ops->create(m->fs, p->dir->ino, p->name, p->namelen, mode, &ino);
 	if (r != 0)
 		return r;
-	mount_refresh(p->dir);
-	inode = mount_inode(m, ino, p->dir);
+	inode = mount_made(p->dir, ino, mode);
 	if (inode == NULL)
 		return -EIO;
 	if (out != NULL)
 		*out = inode;
 	return 0;
+}
+
+int vfs_fs_symlink(struct vfs_path *p, const char *target, size_t len)
+{
+	struct vfs_mount *m = p->dir->fs;
+	uint64_t ino;
+	int r;
+
+	r = mount_changeable(m);
+	if (r != 0)
+		return r;
+	if (m->ops->symlink == NULL)
+		return -EPERM;
+	r = m->ops->symlink(m->fs, p->dir->ino, p->name, p->namelen, target, len, &ino);
+	if (r != 0)
+		return r;
+	return mount_made(p->dir, ino, S_IFLNK) != NULL ? 0 : -EIO;
+}
+
+int vfs_fs_link(struct vfs_inode *inode, struct vfs_path *to)
+{
+	struct vfs_mount *m = inode->fs;
+	int r;
+
+	r = mount_changeable(m);
+	if (r != 0)
+		return r;
+	if (m->ops->link == NULL)
+		return -EPERM;
+	r = m->ops->link(m->fs, inode->ino, to->dir->ino, to->name, to->namelen);
+	if (r != 0)
+		return r;
+	mount_refresh(to->dir);
+	/* The cached link count follows the disk's: unlinking one name must leave the other. */
+	return mount_refresh(inode);
 }
 
 /* A name went away: the inode's link count drops, and it goes once nothing holds it. */
@@ -188,10 +244,9 @@ int vfs_fs_remove(struct vfs_path *p, bool is_dir)
 	struct vfs_inode *inode = p->inode;
 	int r;
 
-	if (m->gone)
-		return -EIO;
-	if (m->readonly)
-		return -EROFS;
+	r = mount_changeable(m);
+	if (r != 0)
+		return r;
 	r = m->ops->remove(m->fs, p->dir->ino, p->name, p->namelen, inode->ino, is_dir);
 	if (r != 0)
 		return r;
@@ -208,10 +263,9 @@ int vfs_fs_rename(struct vfs_path *from, struct vfs_path *to, unsigned flags)
 
 	if (m != to->dir->fs)
 		return -EXDEV;
-	if (m->gone)
-		return -EIO;
-	if (m->readonly)
-		return -EROFS;
+	r = mount_changeable(m);
+	if (r != 0)
+		return r;
 	if (to->inode != NULL && (flags & VFS_RENAME_NOREPLACE))
 		return -EEXIST;
 	r = m->ops->rename(m->fs, from->dir->ino, from->name, from->namelen, to->dir->ino, to->name, to->namelen,

@@ -2,16 +2,25 @@
 #include "vfs.h"
 #include <arch/string.h>
 
-int vfs_make(struct vfs_path *p, uint32_t mode, struct vfs_inode **out)
+/* Whether p may get a new inode of type mode. */
+static int make_check(const struct vfs_path *p, uint32_t mode)
 {
-	struct vfs_dirent *d;
-	struct vfs_inode *inode;
-
 	if (p->dots || p->inode != NULL)
 		return -EEXIST;
 	/* Only directories may be named with a trailing slash. */
 	if (p->dir->nlink == 0 || (p->slash && !S_ISDIR(mode)))
 		return -ENOENT;
+	return 0;
+}
+
+int vfs_make(struct vfs_path *p, uint32_t mode, struct vfs_inode **out)
+{
+	struct vfs_dirent *d;
+	struct vfs_inode *inode;
+	int r = make_check(p, mode);
+
+	if (r != 0)
+		return r;
 	if (p->dir->fs != NULL)
 		return vfs_fs_make(p, mode, out);
 	d = vfs_dirent_alloc(p->name, p->namelen);
@@ -38,9 +47,10 @@ int vfs_make_symlink(struct vfs_path *p, const char *target, size_t len)
 		return -ENOENT;
 	if (len >= VFS_PATH_MAX)
 		return -ENAMETOOLONG;
-	/* Drivers make files and directories only. */
-	if (p->dir->fs != NULL)
-		return p->dots || p->inode != NULL ? -EEXIST : p->dir->fs->readonly ? -EROFS : -EPERM;
+	if (p->dir->fs != NULL) {
+		r = make_check(p, S_IFLNK);
+		return r != 0 ? r : vfs_fs_symlink(p, target, len);
+	}
 	copy = vfs_alloc(len + 1);
 	if (copy == NULL)
 		return -ENOMEM;
@@ -94,14 +104,13 @@ int vfs_link(struct vfs_inode *inode, struct vfs_path *to)
 		return -EPERM;
 	if (inode->fs != to->dir->fs)
 		return -EXDEV;
-	/* Drivers keep one name a file. */
-	if (inode->fs != NULL)
-		return to->dots || to->inode != NULL ? -EEXIST : -EPERM;
 	if (to->dots || to->inode != NULL)
 		return -EEXIST;
 	/* An open file whose last name is gone cannot get a new one. */
 	if (to->slash || to->dir->nlink == 0 || inode->nlink == 0)
 		return -ENOENT;
+	if (inode->fs != NULL)
+		return vfs_fs_link(inode, to);
 	d = vfs_dirent_alloc(to->name, to->namelen);
 	if (d == NULL)
 		return -ENOMEM;

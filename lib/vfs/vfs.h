@@ -163,6 +163,9 @@ struct vfs_mount {
 /* The child name names in a mounted directory, NULL if none or the driver failed. */
 struct vfs_inode *vfs_fs_child(struct vfs_inode *dir, const char *name, size_t len);
 int vfs_fs_make(struct vfs_path *p, uint32_t mode, struct vfs_inode **out);
+int vfs_fs_symlink(struct vfs_path *p, const char *target, size_t len);
+/* to becomes another name of inode, on the same mount. */
+int vfs_fs_link(struct vfs_inode *inode, struct vfs_path *to);
 int vfs_fs_remove(struct vfs_path *p, bool is_dir);
 int vfs_fs_rename(struct vfs_path *from, struct vfs_path *to, unsigned flags);
 long vfs_fs_read(struct vfs_inode *inode, void *buf, size_t len, uint64_t off);

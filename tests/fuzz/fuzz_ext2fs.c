@@ -141,9 +141,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		SYS(close, fd);
 	}
 	SYS(mkdir, "/f/a/d", 0755);
+	/* A fast symlink, one in a block, and a second name whose first then goes. */
+	char target[320], back[320];
+	memset(target, 'x', sizeof(target) - 1);
+	target[sizeof(target) - 1] = '\0';
+	SYS(symlink, "../hello", "/f/a/s");
+	SYS(symlink, target, "/f/a/d/s");
+	SYS(readlink, "/f/a/d/s", back, sizeof(back));
+	SYS(link, "/f/a/b/long", "/f/a/h");
+	SYS(link, "/f/link", "/f/a/l");
 	SYS(rename, "/f/hello", "/f/c/hello");
 	SYS(rename, "/f/c", "/f/a/b/c");
 	SYS(unlink, "/f/a/b/long");
+	fd = SYS(open, "/f/a/h", O_RDONLY);
+	if (fd >= 0) {
+		SYS(read, fd, back, sizeof(back));
+		SYS(close, fd);
+	}
 	SYS(rmdir, "/f/a/b");
 	SYS(unlink, "/f/new");
 	vfs_unmount_all();

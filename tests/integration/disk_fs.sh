@@ -14,16 +14,29 @@ fs_image() {
 # fs_cat IMAGE PATH: the file's contents as debugfs reads them on the host.
 fs_cat() { debugfs -R "cat $2" "$1" 2>/dev/null; }
 
+# fs_assert_links IMAGE: the symlinks and hard links fstest made, as the host's debugfs sees them.
+fs_assert_links() {
+	assert_contains "$(debugfs -R 'stat /lnk' "$1" 2>/dev/null)" 'Fast link dest: "hello.txt"'
+	assert_contains "$(debugfs -R 'stat /longlnk' "$1" 2>/dev/null)" "Type: symlink"
+	# fstest's target: dir/sub, 137 "/.", /nested.txt (292 bytes, past the inode's 60).
+	assert_eq "dir/sub$(printf '/.%.0s' {1..137})/nested.txt" "$(fs_cat "$1" /longlnk)" "the long symlink's block"
+	assert_contains "$(debugfs -R 'stat /hello.link' "$1" 2>/dev/null)" "Links: 2"
+	assert_eq "hello from the host" "$(fs_cat "$1" /hello.link)" "the second name's content"
+	assert_eq "both names" "$(fs_cat "$1" /two.b)" "the name left of two"
+	assert_not_contains "$(debugfs -R 'ls -p /' "$1" 2>/dev/null)" "/two/"
+}
+
 test_disk_fs_guest_works_on_host_files() {
 	fs_image "$T/d.img"
 	assert_exit 0 "$MICA" run --disk "$T/d.img" --mount /data=disk0 "$(image fstest)"
 	assert_not_contains "$(cat "$T/out")" "not ok"
-	assert_eq 36 "$(grep -c '^ok ' "$T/out")" "checks passed"
+	assert_eq 44 "$(grep -c '^ok ' "$T/out")" "checks passed"
 	assert_file_contains "$T/out" "fstest: passed"
 	assert_eq "" "$(cat "$T/err")" "stderr"
 	# Clean after the guest's exit wrote everything back, and the guest's files are there.
 	assert_exit 0 e2fsck -fn "$T/d.img"
 	assert_eq "written by the guest" "$(fs_cat "$T/d.img" /result.txt)" "result.txt"
+	fs_assert_links "$T/d.img"
 	assert_eq "in d2" "$(fs_cat "$T/d.img" /d1/other)" "the file renamed over another"
 	assert_eq "hello from the host" "$(fs_cat "$T/d.img" /hello.txt)" "the host's file"
 	assert_eq 1048576 "$(fs_cat "$T/d.img" /big.bin | wc -c)" "the 1 MiB file"
@@ -42,7 +55,7 @@ test_disk_fs_readonly_disk_refuses_writes() {
 	fs_image "$T/r.img"
 	before=$(md5sum <"$T/r.img")
 	assert_exit 0 "$MICA" run --disk "$T/r.img,ro" --mount /data=disk0 "$(image fstest)" ro
-	assert_eq 10 "$(grep -c '^ok ' "$T/out")" "checks passed"
+	assert_eq 12 "$(grep -c '^ok ' "$T/out")" "checks passed"
 	assert_file_contains "$T/out" "ok 5 - opening to write on a read-only disk: EROFS"
 	assert_file_contains "$T/out" "fstest: passed"
 	assert_eq "$before" "$(md5sum <"$T/r.img")" "the read-only image is unchanged"
@@ -68,9 +81,27 @@ test_disk_fs_journal_needing_recovery_is_refused() {
 	assert_file_contains "$T/out" "fstest: passed"
 }
 
-test_disk_fs_unmounted_disk_stays_raw() {
+# fstest's defconfig sets CONFIG_LIB_EXT2FS_MOUNT="/data=disk0": without --mount that mounts it.
+test_disk_fs_kconfig_default_mounts_without_mount_option() {
 	fs_image "$T/d.img"
-	assert_exit 0 "$MICA" run --disk "$T/d.img" "$(image fstest)" none
-	assert_not_contains "$(cat "$T/out")" "mica: ext2fs"
+	assert_exit 0 "$MICA" run --disk "$T/d.img" "$(image fstest)"
+	assert_eq 44 "$(grep -c '^ok ' "$T/out")" "checks passed"
 	assert_file_contains "$T/out" "fstest: passed"
+	assert_exit 0 e2fsck -fn "$T/d.img"
+	assert_eq "written by the guest" "$(fs_cat "$T/d.img" /result.txt)" "result.txt"
+	fs_assert_links "$T/d.img"
+}
+
+# A --mount for any disk replaces the Kconfig default: disk0 is neither mounted nor written.
+test_disk_fs_mount_option_overrides_kconfig_default() {
+	local before
+	fs_image "$T/d.img"
+	fs_image "$T/e.img"
+	before=$(md5sum <"$T/d.img")
+	assert_exit 0 "$MICA" run --disk "$T/d.img" --disk "$T/e.img" --mount /other=disk1 "$(image fstest)" none
+	assert_not_contains "$(cat "$T/out")" "mica: ext2fs"
+	assert_file_contains "$T/out" "ok 1 - no /data: the disk was not mounted"
+	assert_file_contains "$T/out" "fstest: passed"
+	assert_eq "$before" "$(md5sum <"$T/d.img")" "disk0 is untouched"
+	assert_exit 0 e2fsck -fn "$T/e.img"
 }

@@ -182,7 +182,8 @@ static void test_readonly(void)
 	unit_check(ext2_mount_vbd(0, "/ro") == 0, "mounts a read-only disk", "%.*s", (int)console_len, console);
 	unit_check(SYS(open, "/ro/hello.txt", O_WRONLY) == -EROFS && SYS(open, "/ro/new", O_CREAT | O_RDONLY, 0644) == -EROFS &&
 			   SYS(mkdir, "/ro/x", 0755) == -EROFS && SYS(unlink, "/ro/hello.txt") == -EROFS &&
-			   SYS(truncate, "/ro/hello.txt", 0) == -EROFS && SYS(chmod, "/ro/hello.txt", 0600) == -EROFS,
+			   SYS(truncate, "/ro/hello.txt", 0) == -EROFS && SYS(chmod, "/ro/hello.txt", 0600) == -EROFS &&
+			   SYS(symlink, "hello.txt", "/ro/l") == -EROFS && SYS(link, "/ro/hello.txt", "/ro/h") == -EROFS,
 		   "every change is EROFS", NULL);
 	char out[8];
 	unit_check(get("/ro/hello.txt", out, sizeof(out), 0) == 6, "reads work", NULL);
@@ -250,6 +251,160 @@ static void test_times_and_modes(void)
 		   "clean after", NULL);
 }
 
+/* Symlinks (fast and in a block) and hard links on a mount, and what the host's tools see of them. */
+static void test_links(void)
+{
+	char target[400], buf[1200], out[64];
+	struct stat st, lst;
+	size_t n = 0;
+
+	while (n + 2 < 300)
+		n += (size_t)sprintf(target + n, "./");
+	n += (size_t)sprintf(target + n, "hello.txt");
+	unit_check(disk_make("-b 1024", 512, false) == 0 && ext2_mount_vbd(0, "/l") == 0, "mounted", NULL);
+	unit_check(SYS(symlink, "hello.txt", "/l/short") == 0 && SYS(readlink, "/l/short", buf, sizeof(buf)) == 9 &&
+			   memcmp(buf, "hello.txt", 9) == 0,
+		   "a short symlink reads back", NULL);
+	unit_check(SYS(lstat, "/l/short", &lst) == 0 && S_ISLNK(lst.st_mode) && lst.st_size == 9 &&
+			   SYS(stat, "/l/short", &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 6,
+		   "lstat sees the link, stat its target", "lstat mode %o size %ld", lst.st_mode, (long)lst.st_size);
+	long r = SYS(symlink, target, "/l/long");
+	unit_check(r == 0 && SYS(readlink, "/l/long", buf, sizeof(buf)) == (long)n && memcmp(buf, target, n) == 0,
+		   "a 300-byte symlink (in a block) reads back", "symlink %ld", r);
+	unit_check(get("/l/long", out, sizeof(out), 0) == 6 && memcmp(out, "hello\n", 6) == 0, "both are followed",
+		   NULL);
+	memset(buf, 'a', 1100);
+	buf[1100] = '\0';
+	unit_check(SYS(symlink, buf, "/l/huge") == -ENAMETOOLONG && SYS(lstat, "/l/huge", &st) == -ENOENT,
+		   "a target longer than a block is ENAMETOOLONG", NULL);
+	unit_check(SYS(symlink, "x", "/l/short") == -EEXIST && SYS(symlink, "x", "/l/hello.txt") == -EEXIST,
+		   "symlink over a name: EEXIST", NULL);
+
+	long fd = SYS(open, "/l/hello.txt", O_RDWR);
+	unit_check(SYS(link, "/l/hello.txt", "/l/h2") == 0 && SYS(stat, "/l/h2", &st) == 0 && st.st_nlink == 2 &&
+			   SYS(fstat, fd, &lst) == 0 && lst.st_nlink == 2 && st.st_ino == lst.st_ino,
+		   "link: two names, one inode, nlink 2", "nlink %ld", (long)st.st_nlink);
+	unit_check(SYS(pwrite64, fd, "HELLO", 5, 0) == 5 && get("/l/h2", out, sizeof(out), 0) == 6 &&
+			   memcmp(out, "HELLO\n", 6) == 0,
+		   "a write through one name shows through the other", NULL);
+	unit_check(SYS(unlink, "/l/hello.txt") == 0 && SYS(stat, "/l/h2", &st) == 0 && st.st_nlink == 1 &&
+			   get("/l/h2", out, sizeof(out), 0) == 6,
+		   "unlink of one name keeps the other readable, nlink 1", NULL);
+	SYS(close, fd);
+	unit_check(SYS(mkdir, "/l/d", 0755) == 0 && SYS(link, "/l/d", "/l/d2") == -EPERM, "link to a directory: EPERM",
+		   NULL);
+	unit_check(SYS(link, "/l/h2", "/l/short") == -EEXIST && SYS(link, "/l/h2", "/elsewhere") == -EXDEV &&
+			   SYS(link, "/l/nothing", "/l/x") == -ENOENT,
+		   "link: EEXIST, EXDEV out of the mount, ENOENT", NULL);
+	unit_check(SYS(link, "/l/h2", "/l/d/h3") == 0 &&
+			   SYS(linkat, AT_FDCWD, "/l/short", AT_FDCWD, "/l/short2", 0) == 0 &&
+			   SYS(lstat, "/l/short2", &st) == 0 && S_ISLNK(st.st_mode) && st.st_nlink == 2,
+		   "link into a subdirectory; linkat of a symlink links the symlink", NULL);
+	/* Enough names to grow the directory past its first block. */
+	int made = 0;
+	char name[64];
+	for (int i = 0; i < 60; i++) {
+		snprintf(name, sizeof(name), "/l/d/a-rather-long-symlink-name-%02d", i);
+		made += SYS(symlink, "../h2", name) == 0;
+	}
+	unit_check(made == 60 && entries("/l/d") == 61 && get("/l/d/a-rather-long-symlink-name-59", out, 6, 0) == 6,
+		   "60 symlinks grow a directory", "%d made, %d listed", made, entries("/l/d"));
+	unit_check(vfs_unmount_all() == 0 && disk_save() == 0, "unmounts", NULL);
+	unit_check(sh("e2fsck -fn %s >/dev/null 2>&1", img) == 0, "e2fsck finds the image clean", NULL);
+	unit_check(sh("debugfs -R 'stat /short' %s 2>/dev/null | grep -q 'Fast link dest: \"hello.txt\"'", img) == 0 &&
+			   sh("debugfs -R 'stat /long' %s 2>/dev/null | grep -q 'Type: symlink'", img) == 0,
+		   "debugfs sees both symlinks", NULL);
+	unit_check(sh("debugfs -R 'stat /h2' %s 2>/dev/null | grep -q 'Links: 2'", img) == 0 &&
+			   sh("debugfs -R 'cat /d/h3' %s 2>/dev/null | grep -qx HELLO", img) == 0,
+		   "debugfs: 2 links, the content written through the other name", NULL);
+}
+
+/* ------------------------------------------------------ a lying driver, for the vfs's checks */
+
+/* Inode 2 is the root, 3 a file the vfs has seen; the driver then hands 3 out again as new. */
+static uint32_t liar_mode[4] = {0, 0, S_IFDIR | 0755, S_IFREG | 0644};
+
+static int liar_getattr(void *fs, uint64_t ino, struct vfs_fs_attr *a)
+{
+	(void)fs;
+	if (ino >= 4 || liar_mode[ino] == 0)
+		return -EIO;
+	memset(a, 0, sizeof(*a));
+	a->mode = liar_mode[ino];
+	a->nlink = S_ISDIR(a->mode) ? 2 : 1;
+	a->size = S_ISLNK(a->mode) ? 1 : 0;
+	return 0;
+}
+
+static int liar_lookup(void *fs, uint64_t dir, const char *name, size_t len, uint64_t *ino)
+{
+	(void)fs;
+	(void)dir;
+	if (len != 1 || name[0] != 'f')
+		return -ENOENT;
+	*ino = 3;
+	return 0;
+}
+
+static int liar_create(void *fs, uint64_t dir, const char *name, size_t len, uint32_t mode, uint64_t *ino)
+{
+	(void)fs, (void)dir, (void)name, (void)len, (void)mode;
+	*ino = 3;
+	return 0;
+}
+
+static int liar_symlink(void *fs, uint64_t dir, const char *name, size_t len, const char *target, size_t target_len,
+			uint64_t *ino)
+{
+	(void)fs, (void)dir, (void)name, (void)len, (void)target, (void)target_len;
+	liar_mode[3] = S_IFLNK | 0777;
+	*ino = 3;
+	return 0;
+}
+
+static long liar_readlink(void *fs, uint64_t ino, char *buf, size_t len)
+{
+	(void)fs, (void)ino;
+	memcpy(buf, "x", len < 1 ? len : 1);
+	return 1;
+}
+
+static void liar_evict(void *fs, uint64_t ino)
+{
+	(void)fs, (void)ino;
+}
+
+static int liar_unmount(void *fs)
+{
+	(void)fs;
+	return 0;
+}
+
+/* A corrupt disk can hand out a number the vfs holds as another type: EIO, never a reused inode. */
+static void test_made_inode_of_another_type(void)
+{
+	static const struct vfs_fs_ops liar = {
+		.getattr = liar_getattr,
+		.lookup = liar_lookup,
+		.create = liar_create,
+		.readlink = liar_readlink,
+		.symlink = liar_symlink,
+		.evict = liar_evict,
+		.unmount = liar_unmount,
+	};
+	struct stat st;
+	long fd;
+
+	unit_check(vfs_mount("/liar", &liar, NULL, 2, false) == 0, "a driver mounted", NULL);
+	fd = SYS(open, "/liar/f", O_RDONLY);
+	unit_check(fd >= 0 && SYS(fstat, fd, &st) == 0 && S_ISREG(st.st_mode), "its file is open", NULL);
+	unit_check(SYS(mkdir, "/liar/d", 0755) == -EIO, "a new directory that is a known file: EIO", NULL);
+	unit_check(SYS(symlink, "x", "/liar/s") == -EIO, "a new symlink that is a known file: EIO", NULL);
+	unit_check(SYS(link, "/liar/f", "/liar/g") == -EPERM, "a driver without link: EPERM", NULL);
+	SYS(close, fd);
+	unit_check(vfs_unmount_all() == 0, "unmounted", NULL);
+}
+
 int main(void)
 {
 	/* tests/run gives each test a scratch directory in T. */
@@ -263,6 +418,8 @@ int main(void)
 	test_refusals();
 	test_write_errors();
 	test_times_and_modes();
+	test_links();
+	test_made_inode_of_another_type();
 	free(disk.data);
 	sh("rm -rf %s", dir);
 	return unit_exit_status();

@@ -196,11 +196,42 @@ static void check_dirs(void)
 	check(spew("/data/result.txt", O_CREAT | O_TRUNC | O_WRONLY, "written by the guest\n") == 0, "writes the result file");
 }
 
+/* Symlinks and hard links; the host's debugfs checks what is left of them after the run. */
+static void check_links(void)
+{
+	char buf[512], target[300];
+	struct stat st, st2;
+	size_t n = (size_t)snprintf(target, sizeof(target), "dir/sub");
+
+	while (n + 20 < sizeof(target))
+		n += (size_t)snprintf(target + n, sizeof(target) - n, "/.");
+	snprintf(target + n, sizeof(target) - n, "/nested.txt");
+	check(symlink("hello.txt", "/data/lnk") == 0 && readlink("/data/lnk", buf, sizeof(buf)) == 9 &&
+		      memcmp(buf, "hello.txt", 9) == 0 && lstat("/data/lnk", &st) == 0 && S_ISLNK(st.st_mode),
+	      "symlink on the disk; readlink and lstat see it");
+	check(slurp("/data/lnk", buf, sizeof(buf)) == 20 && strcmp(buf, "hello from the host\n") == 0,
+	      "reading through the symlink follows it");
+	check(symlink(target, "/data/longlnk") == 0 && slurp("/data/longlnk", buf, sizeof(buf)) == 7 &&
+		      strcmp(buf, "nested\n") == 0,
+	      "a symlink too long for the inode is followed");
+	check(link("/data/hello.txt", "/data/hello.link") == 0 && stat("/data/hello.txt", &st) == 0 &&
+		      stat("/data/hello.link", &st2) == 0 && st.st_nlink == 2 && st.st_ino == st2.st_ino,
+	      "link: a second name for the inode, nlink 2");
+	check(spew("/data/two", O_CREAT | O_WRONLY, "both names\n") == 0 && link("/data/two", "/data/two.b") == 0 &&
+		      unlink("/data/two") == 0 && stat("/data/two.b", &st) == 0 && st.st_nlink == 1 &&
+		      slurp("/data/two.b", buf, sizeof(buf)) == 11,
+	      "unlink of one of two names leaves the other");
+	check(fails_with(link("/data/dir", "/data/dirlink"), EPERM), "link to a directory: EPERM");
+	check(fails_with(link("/data/hello.txt", "/hello.link"), EXDEV), "link out of the disk: EXDEV");
+	check(fails_with(mknod("/data/fifo", S_IFIFO | 0644, 0), ENOSYS), "mknod: ENOSYS");
+}
+
 static int run_rw(void)
 {
 	check_host_files();
 	check_files();
 	check_dirs();
+	check_links();
 	return 0;
 }
 
@@ -214,6 +245,8 @@ static int run_ro(void)
 	check(fails_with(mkdir("/data/x", 0755), EROFS), "mkdir on a read-only disk: EROFS");
 	check(fails_with(unlink("/data/hello.txt"), EROFS), "unlink on a read-only disk: EROFS");
 	check(fails_with(rename("/data/hello.txt", "/data/h2"), EROFS), "rename on a read-only disk: EROFS");
+	check(fails_with(symlink("hello.txt", "/data/l"), EROFS), "symlink on a read-only disk: EROFS");
+	check(fails_with(link("/data/hello.txt", "/data/h2"), EROFS), "link on a read-only disk: EROFS");
 	check(slurp("/data/hello.txt", buf, sizeof(buf)) == 20, "the file is still there");
 	return 0;
 }

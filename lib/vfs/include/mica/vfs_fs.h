@@ -21,7 +21,8 @@ typedef int (*vfs_fs_filldir_t)(void *ctx, const char *name, size_t len, uint64_
  * names, types, access modes and read-only mounts first; the driver checks what only it can see
  * (a directory is empty, the disk has room). remove takes the name away but never the inode:
  * evict frees an inode once it has no name and no open file (an unlinked file stays readable
- * while open). Every function is required except readlink (symlinks then read as -EIO).
+ * while open). Every function is required except readlink (symlinks then read as -EIO), symlink
+ * and link (making either is then -EPERM). Device nodes, fifos and sockets are never asked for.
  */
 struct vfs_fs_ops {
 	int (*getattr)(void *fs, uint64_t ino, struct vfs_fs_attr *attr);
@@ -40,6 +41,11 @@ struct vfs_fs_ops {
 	/* Entries (with "." and "..") at positions pos and after, in increasing positions. */
 	int (*readdir)(void *fs, uint64_t dir, uint64_t pos, vfs_fs_filldir_t fill, void *ctx);
 	long (*readlink)(void *fs, uint64_t ino, char *buf, size_t len);
+	/* A new symlink named name in dir (which has no such name yet) to target: target_len bytes, no NUL. */
+	int (*symlink)(void *fs, uint64_t dir, const char *name, size_t len, const char *target, size_t target_len,
+		       uint64_t *ino);
+	/* Another name in dir for ino, which is not a directory; its link count grows by one. */
+	int (*link)(void *fs, uint64_t ino, uint64_t dir, const char *name, size_t len);
 	/* fsync: the file's data and metadata, then a disk flush, all durable when it returns 0. */
 	int (*sync)(void *fs, uint64_t ino);
 	void (*evict)(void *fs, uint64_t ino);
