@@ -10,8 +10,7 @@
 
 /*
  * A thread per connection: a request's thread simply blocks while its instance runs. Log lines go
- * out with dprintf, never through stderr's FILE: an instance forked while another thread held
- * that FILE's lock would find its copy locked forever.
+ * out with dprintf, one write each, so lines of concurrent requests and instances never interleave.
  */
 #define FN_HTTP_IDLE_TIMEOUT_S 60
 
@@ -197,8 +196,12 @@ static enum MHD_Result fn_http_run(struct fn_server *s, struct MHD_Connection *c
 	if (s->verbose) {
 		/* The verdict's text without its newline, or the instance's own exit. */
 		const char *why = run.outcome == FN_OK ? "exit 0\n" : text;
-		dprintf(STDERR_FILENO, "mica serve: %s %s -> %u in %.3f ms: %.*s\n", method, url, status,
-			(double)(fn_http_now_ns() - r->start_ns) / 1e6, (int)strcspn(why, "\n"), why);
+		char restore[64] = "";
+		if (run.restore_ns)
+			snprintf(restore, sizeof(restore), " (restore to ready %.1f us%s)", (double)run.restore_ns / 1e3,
+				 run.parked ? ", parked" : "");
+		dprintf(STDERR_FILENO, "mica serve: %s %s -> %u in %.3f ms%s: %.*s\n", method, url, status,
+			(double)(fn_http_now_ns() - r->start_ns) / 1e6, restore, (int)strcspn(why, "\n"), why);
 	}
 	fn_buf_free(&run.out);
 	return result;

@@ -1,10 +1,12 @@
-/* Instances: one fresh process per request (a mica guest or a host program), and each function's limits on them. */
+/* Instances: a fresh guest per request run by a monitor thread of the gateway, or a host program; limits. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -15,9 +17,46 @@
 #include "util/log.h"
 #include "vm/run.h"
 
-#define FN_SLOT_RESERVED (-2)
+/*
+ * A monitor thread's stack: run_image and the proc loop need a few tens of KiB; only what it
+ * touches is ever backed by memory.
+ */
+#define FN_MONITOR_STACK (256u << 10)
+
+#define FN_SLOT_RESERVED ((struct fn_inst *)-1)
+
+/*
+ * One instance. A guest: a monitor thread of the gateway runs it with the console on two pipes and
+ * stops it when its stop eventfd is written; the guest process dies with that thread. A host
+ * program (exec:): a child process on the same two pipes.
+ */
+struct fn_inst {
+	int in, out;                /* the gateway's ends: the request goes in, the response comes out */
+	int pidfd;                  /* exec: the program; -1 for a guest */
+	int stop;                   /* a guest's run_embed.stop_fd */
+	struct fn_inst *next;       /* a guest's place in the monitor threads' queue */
+	bool done;                  /* a guest's run is over and status set (under fn_mon_lock) */
+	int status;                 /* a guest's run_image status */
+	char *argv[2];
+	struct run_embed embed;     /* its console_in/out are the monitor's ends, closed by the monitor */
+	struct run_config cfg;
+};
 
 static bool fn_stopping;
+
+/*
+ * Monitor threads, kept from one guest to the next: creating and ending a thread maps and unmaps
+ * its stack, and an unmap in a process whose threads run on every CPU costs a TLB shootdown.
+ * Guests wait in a queue; a thread is made when fewer are waiting than guests queued, and one
+ * idle for FN_MONITOR_IDLE_S ends, so a burst leaves no threads behind.
+ */
+#define FN_MONITOR_IDLE_S 1
+static pthread_mutex_t fn_mon_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t fn_mon_work = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t fn_mon_ended = PTHREAD_COND_INITIALIZER;
+static struct fn_inst *fn_mon_queue;
+static unsigned int fn_mon_queued, fn_mon_waiting, fn_mon_threads;
+static bool fn_mon_quit;
 
 /* The warming thread: woken whenever a pool's warm instances run short, or to stop. */
 static pthread_mutex_t fn_warm_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -45,44 +84,99 @@ int fn_pool_init(struct fn_pool *p, const struct fn_function *fn, bool verbose)
 			log_error("--function %s: %s: %s", fn->name, fn->path, err);
 			return -1;
 		}
+		/* Instances run as threads of the gateway; the kvm backend keeps process-wide signal state. */
+		if (p->snap.v.hdr->platform != MICA_PLAT_PROC) {
+			log_error("--function %s: %s is a snapshot of a kvm guest; mica serve runs proc snapshots only",
+				  fn->name, fn->path);
+			snapshot_close(&p->snap);
+			return -1;
+		}
 	}
-	p->pidfds = malloc(fn->max * sizeof(*p->pidfds));
+	p->slots = calloc(fn->max, sizeof(*p->slots));
 	p->spares = calloc(fn->warm ? fn->warm : 1, sizeof(*p->spares));
-	if (!p->pidfds || !p->spares) {
+	p->parked = calloc(fn->warm ? fn->warm : 1, sizeof(*p->parked));
+	if (!p->slots || !p->spares || !p->parked) {
 		log_error("serve: out of memory");
-		free(p->pidfds);
+		free(p->slots);
 		free(p->spares);
+		free(p->parked);
 		snapshot_close(&p->snap);
 		return -1;
 	}
-	for (unsigned int i = 0; i < fn->max; i++)
-		p->pidfds[i] = -1;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->freed, NULL);
 	return 0;
 }
 
-static void fn_proc_reap(struct fn_proc *proc)
+/* Asks the instance to end now; safe to call at any time until fn_inst_free, and more than once. */
+static void fn_inst_stop(struct fn_inst *inst)
 {
+	if (inst->pidfd >= 0) {
+		syscall(SYS_pidfd_send_signal, inst->pidfd, SIGKILL, NULL, 0);
+		return;
+	}
+	uint64_t one = 1;
+	ssize_t unused = write(inst->stop, &one, sizeof(one));
+	(void)unused;
+}
+
+/*
+ * Waits for the instance's end (stopping it first unless it ended well) and returns its status:
+ * the guest's or the program's exit status, or 128+N for a program killed by signal N.
+ */
+static int fn_inst_finish(struct fn_inst *inst, bool stop)
+{
+	if (stop)
+		fn_inst_stop(inst);
+	/* A monitor blocked writing output nobody reads any more gets EPIPE and sees the stop. */
+	if (inst->out >= 0)
+		close(inst->out);
+	inst->out = -1;
+	if (inst->pidfd < 0) {
+		pthread_mutex_lock(&fn_mon_lock);
+		while (!inst->done)
+			pthread_cond_wait(&fn_mon_ended, &fn_mon_lock);
+		pthread_mutex_unlock(&fn_mon_lock);
+		return inst->status;
+	}
 	siginfo_t si;
-	while (syscall(SYS_waitid, P_PIDFD, proc->pidfd, &si, WEXITED, NULL) != 0 && errno == EINTR)
+	memset(&si, 0, sizeof(si));
+	while (syscall(SYS_waitid, P_PIDFD, inst->pidfd, &si, WEXITED, NULL) != 0 && errno == EINTR)
 		;
-	close(proc->pidfd);
-	close(proc->in);
-	close(proc->out);
+	return si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+}
+
+/* After fn_inst_finish, once no one can call fn_inst_stop any more. */
+static void fn_inst_free(struct fn_inst *inst)
+{
+	if (inst->in >= 0)
+		close(inst->in);
+	if (inst->pidfd >= 0)
+		close(inst->pidfd);
+	if (inst->stop >= 0)
+		close(inst->stop);
+	free(inst);
 }
 
 void fn_pool_destroy(struct fn_pool *p)
 {
-	for (unsigned int i = 0; i < p->nspares; i++)
-		fn_proc_reap(&p->spares[i]);
+	for (unsigned int i = 0; i < p->nspares; i++) {
+		if (p->fn->kind == FN_KIND_SNAPSHOT) {
+			proc_park_discard(p->parked[i]);
+			continue;
+		}
+		fn_inst_finish(p->spares[i], true);
+		fn_inst_free(p->spares[i]);
+	}
 	p->nspares = 0;
 	free(p->spares);
+	free(p->parked);
 	p->spares = NULL;
+	p->parked = NULL;
 	pthread_cond_destroy(&p->freed);
 	pthread_mutex_destroy(&p->lock);
-	free(p->pidfds);
-	p->pidfds = NULL;
+	free(p->slots);
+	p->slots = NULL;
 	snapshot_close(&p->snap);
 }
 
@@ -105,29 +199,29 @@ static int fn_pool_enter(struct fn_pool *p)
 		return -FN_STOPPING;
 	}
 	unsigned int slot = 0;
-	while (p->pidfds[slot] != -1)
+	while (p->slots[slot])
 		slot++;
-	p->pidfds[slot] = FN_SLOT_RESERVED;
+	p->slots[slot] = FN_SLOT_RESERVED;
 	p->running++;
 	pthread_mutex_unlock(&p->lock);
 	return (int)slot;
 }
 
-/* Publishes the instance so a shutdown can kill it; killed at once if the shutdown came first. */
-static void fn_pool_started(struct fn_pool *p, int slot, int pidfd)
+/* Publishes the instance so a shutdown can stop it; stopped at once if the shutdown came first. */
+static void fn_pool_started(struct fn_pool *p, int slot, struct fn_inst *inst)
 {
 	pthread_mutex_lock(&p->lock);
-	p->pidfds[slot] = pidfd;
+	p->slots[slot] = inst;
 	if (__atomic_load_n(&fn_stopping, __ATOMIC_ACQUIRE))
-		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		fn_inst_stop(inst);
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* Frees the slot; the instance has been reaped, and its pidfd is closed only once no one can signal it. */
+/* Frees the slot; the instance has ended, and is freed only once no one can stop it. */
 static void fn_pool_leave(struct fn_pool *p, int slot)
 {
 	pthread_mutex_lock(&p->lock);
-	p->pidfds[slot] = -1;
+	p->slots[slot] = NULL;
 	p->running--;
 	pthread_cond_signal(&p->freed);
 	pthread_mutex_unlock(&p->lock);
@@ -140,10 +234,10 @@ void fn_pools_stop(struct fn_pool *pools, int n)
 		struct fn_pool *p = &pools[i];
 		pthread_mutex_lock(&p->lock);
 		for (unsigned int k = 0; k < p->fn->max; k++)
-			if (p->pidfds[k] >= 0)
-				syscall(SYS_pidfd_send_signal, p->pidfds[k], SIGKILL, NULL, 0);
-		for (unsigned int k = 0; k < p->nspares; k++)
-			syscall(SYS_pidfd_send_signal, p->spares[k].pidfd, SIGKILL, NULL, 0);
+			if (p->slots[k] && p->slots[k] != FN_SLOT_RESERVED)
+				fn_inst_stop(p->slots[k]);
+		for (unsigned int k = 0; k < p->nspares && p->fn->kind != FN_KIND_SNAPSHOT; k++)
+			fn_inst_stop(p->spares[k]);
 		pthread_cond_broadcast(&p->freed);
 		pthread_mutex_unlock(&p->lock);
 	}
@@ -157,13 +251,97 @@ void fn_pools_stop(struct fn_pool *pools, int n)
 }
 
 /*
- * The instance process, forked from a gateway thread: the request pipe as stdin, the response pipe
- * as stdout, and nothing else of the gateway's (a sibling's pipe held here would keep that
- * sibling's guest from ever seeing the end of its input).
+ * A monitor thread: one guest's whole run after another; the end of a guest's output tells the
+ * gateway its run is over. Its guests die with it (PR_SET_PDEATHSIG), but it ends only once the
+ * gateway has no guest left (fn_monitors_stop).
  */
-__attribute__((noreturn)) static void fn_child(const struct fn_pool *p, pid_t gateway, int in, int out)
+static void *fn_monitor_main(void *arg)
 {
-	const struct fn_function *fn = p->fn;
+	(void)arg;
+	pthread_mutex_lock(&fn_mon_lock);
+	for (;;) {
+		if (!fn_mon_queue && !fn_mon_quit) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += FN_MONITOR_IDLE_S;
+			int rc = 0;
+			fn_mon_waiting++;
+			while (!fn_mon_queue && !fn_mon_quit && rc != ETIMEDOUT)
+				rc = pthread_cond_timedwait(&fn_mon_work, &fn_mon_lock, &until);
+			fn_mon_waiting--;
+		}
+		struct fn_inst *inst = fn_mon_queue;
+		if (!inst)
+			break;
+		fn_mon_queue = inst->next;
+		fn_mon_queued--;
+		pthread_mutex_unlock(&fn_mon_lock);
+
+		inst->cfg.start_tsc = __rdtsc();
+		inst->cfg.start_ns = guest_now_ns();
+		int status = run_image(&inst->cfg);
+		close(inst->embed.console_in);
+		close(inst->embed.console_out);
+
+		pthread_mutex_lock(&fn_mon_lock);
+		inst->status = status;
+		inst->done = true;
+		pthread_cond_broadcast(&fn_mon_ended);
+	}
+	fn_mon_threads--;
+	pthread_cond_broadcast(&fn_mon_ended);
+	pthread_mutex_unlock(&fn_mon_lock);
+	return NULL;
+}
+
+/* Hands the guest to a waiting monitor thread, or to a new one; -1 after one log line. */
+static int fn_monitor_give(struct fn_inst *inst)
+{
+	pthread_mutex_lock(&fn_mon_lock);
+	int rc = 0;
+	if (fn_mon_waiting <= fn_mon_queued) {
+		pthread_attr_t attr;
+		pthread_t thread;
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, FN_MONITOR_STACK);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		rc = pthread_create(&thread, &attr, fn_monitor_main, NULL);
+		pthread_attr_destroy(&attr);
+		if (rc == 0) {
+			pthread_setname_np(thread, "mica-monitor");
+			fn_mon_threads++;
+		}
+	}
+	if (rc == 0) {
+		inst->next = fn_mon_queue;
+		fn_mon_queue = inst;
+		fn_mon_queued++;
+		pthread_cond_signal(&fn_mon_work);
+	}
+	pthread_mutex_unlock(&fn_mon_lock);
+	if (rc != 0)
+		log_error("serve: cannot start an instance's thread: %s", strerror(rc));
+	return rc == 0 ? 0 : -1;
+}
+
+void fn_monitors_stop(void)
+{
+	pthread_mutex_lock(&fn_mon_lock);
+	fn_mon_quit = true;
+	pthread_cond_broadcast(&fn_mon_work);
+	while (fn_mon_threads)
+		pthread_cond_wait(&fn_mon_ended, &fn_mon_lock);
+	pthread_mutex_unlock(&fn_mon_lock);
+}
+
+/*
+ * The exec: program, vfork()ed from a gateway thread: the request pipe as stdin, the response pipe
+ * as stdout, and nothing else of the gateway's (a sibling's pipe held here would keep that
+ * sibling's guest from ever seeing the end of its input). It shares the gateway's memory until
+ * execv, so it only makes system calls.
+ */
+__attribute__((noreturn)) static void fn_program_child(const struct fn_pool *p, pid_t gateway, int in, int out)
+{
 	if (dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0)
 		_exit(MICA_EXIT_FAILURE);
 	if (!p->verbose) {
@@ -172,33 +350,117 @@ __attribute__((noreturn)) static void fn_child(const struct fn_pool *p, pid_t ga
 			dup2(null, STDERR_FILENO);
 	}
 	syscall(SYS_close_range, 3, ~0U, 0);
-	/* It dies with the thread that forked it: its request's, or the warming thread (the gateway's life). */
+	/* It dies with the thread that made it: its request's, or the warming thread (the gateway's life). */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != gateway)
 		_exit(MICA_EXIT_FAILURE);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
+	char *const argv[] = {(char *)p->fn->path, NULL};
+	execv(p->fn->path, argv);
+	_exit(127);
+}
 
-	if (fn->kind == FN_KIND_EXEC) {
-		char *const argv[] = {(char *)fn->path, NULL};
-		execv(fn->path, argv);
-		_exit(127);
+/* Starts the program on the instance's pipes; -1 after one log line. */
+static int fn_start_program(const struct fn_pool *p, struct fn_inst *inst, int in, int out)
+{
+	pid_t gateway = getpid();
+	/* vfork: no copy of the gateway's page tables, which its other threads would then fault on. */
+	pid_t pid = vfork();
+	if (pid == 0)
+		fn_program_child(p, gateway, in, out);
+	inst->pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	if (inst->pidfd < 0) {
+		log_error("serve: cannot start an instance: %s", strerror(errno));
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		return -1;
 	}
-	char *argv[] = {(char *)fn->name, NULL};
+	return 0;
+}
+
+/* Starts a guest's monitor thread (restoring into parked, if not NULL); -1 after one log line. */
+static int fn_start_guest(const struct fn_pool *p, struct fn_inst *inst, int in, int out, struct proc_vm *parked)
+{
+	const struct fn_function *fn = p->fn;
+	inst->stop = eventfd(0, EFD_CLOEXEC);
+	if (inst->stop < 0) {
+		log_error("serve: cannot make an instance's eventfd: %s", strerror(errno));
+		return -1;
+	}
+	inst->embed = (struct run_embed){.console_in = in, .console_out = out, .stop_fd = inst->stop,
+					 .verbose = p->verbose, .parked = parked};
+	inst->argv[0] = (char *)fn->name;
 	/* No timeout of mica's own: a warm instance starts long before its request, which the gateway times. */
-	struct run_config cfg = {
+	inst->cfg = (struct run_config){
 		.image_path = fn->kind == FN_KIND_IMAGE ? fn->path : NULL,
 		.initrd_path = fn->initrd,
 		.mem = fn->mem,
 		.argc = 1,
-		.argv = argv,
+		.argv = inst->argv,
 		.restore_path = fn->kind == FN_KIND_SNAPSHOT ? fn->path : NULL,
 		.restore_snapshot = fn->kind == FN_KIND_SNAPSHOT ? &p->snap : NULL,
-		.start_tsc = __rdtsc(),
-		.start_ns = guest_now_ns(),
+		.embed = &inst->embed,
 	};
-	_exit(run_image(&cfg));
+	return fn_monitor_give(inst);
+}
+
+/* fn_spawn, leaving parked to the caller when it fails. */
+static struct fn_inst *fn_spawn_with(const struct fn_pool *p, struct proc_vm *parked)
+{
+	struct fn_inst *inst = calloc(1, sizeof(*inst));
+	if (!inst) {
+		log_error("serve: out of memory");
+		return NULL;
+	}
+	*inst = (struct fn_inst){.in = -1, .out = -1, .pidfd = -1, .stop = -1};
+	int in[2], out[2];
+	if (pipe2(in, O_CLOEXEC) != 0) {
+		log_error("serve: cannot make an instance's pipes: %s", strerror(errno));
+		free(inst);
+		return NULL;
+	}
+	if (pipe2(out, O_CLOEXEC) != 0) {
+		log_error("serve: cannot make an instance's pipes: %s", strerror(errno));
+		close(in[0]);
+		close(in[1]);
+		free(inst);
+		return NULL;
+	}
+	inst->in = in[1];
+	inst->out = out[0];
+	fcntl(in[1], F_SETFL, O_NONBLOCK);
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	if (p->fn->kind == FN_KIND_EXEC) {
+		int rc = fn_start_program(p, inst, in[0], out[1]);
+		close(in[0]);
+		close(out[1]);
+		if (rc == 0)
+			return inst;
+	} else if (fn_start_guest(p, inst, in[0], out[1], parked) == 0) {
+		return inst; /* the monitor owns in[0] and out[1] now */
+	} else {
+		close(in[0]);
+		close(out[1]);
+	}
+	close(inst->out);
+	fn_inst_free(inst);
+	return NULL;
+}
+
+/*
+ * Starts an instance with its console on two pipes, a snapshot's restored into parked if not NULL
+ * (which it owns from then on); NULL after one log line.
+ */
+static struct fn_inst *fn_spawn(const struct fn_pool *p, struct proc_vm *parked)
+{
+	struct fn_inst *inst = fn_spawn_with(p, parked);
+	if (!inst && parked)
+		proc_park_discard(parked);
+	return inst;
 }
 
 /* Reads what is there; false at the end of output or when the cap is crossed (run->outcome says which). */
@@ -225,12 +487,18 @@ static bool fn_read_output(const struct fn_pool *p, int fd, struct fn_run *run)
 	}
 }
 
-/* Feeds the request and collects the response until the instance ends, its time is up or it writes too much. */
-static void fn_exchange(const struct fn_pool *p, int pidfd, int in, int out, const char *req, size_t req_len,
+/*
+ * Feeds the request and collects the response until the instance ends, its time is up or it
+ * writes too much. A guest's end is the end of its output (its monitor closes the pipe once the
+ * run is over); a program's is its pidfd, since a program may close its stdout and run on.
+ */
+static void fn_exchange(const struct fn_pool *p, struct fn_inst *inst, const char *req, size_t req_len,
 			struct fn_run *run)
 {
 	uint64_t deadline = fn_now_ns() + p->fn->timeout_ns;
 	size_t sent = 0;
+	int in = inst->in, out = inst->out;
+	inst->in = -1;
 	if (req_len == 0) {
 		close(in);
 		in = -1;
@@ -244,7 +512,7 @@ static void fn_exchange(const struct fn_pool *p, int pidfd, int in, int out, con
 		struct pollfd pfd[3] = {
 			{.fd = out, .events = POLLIN},
 			{.fd = in, .events = POLLOUT},
-			{.fd = pidfd, .events = POLLIN},
+			{.fd = inst->pidfd, .events = POLLIN},
 		};
 		uint64_t left_ms = (deadline - now + 999999) / 1000000;
 		if (poll(pfd, 3, left_ms > 60000 ? 60000 : (int)left_ms) < 0 && errno != EINTR) {
@@ -263,7 +531,7 @@ static void fn_exchange(const struct fn_pool *p, int pidfd, int in, int out, con
 		}
 		if (out >= 0 && pfd[0].revents) {
 			if (!fn_read_output(p, out, run)) {
-				if (run->outcome != FN_OK)
+				if (run->outcome != FN_OK || inst->pidfd < 0)
 					break;
 				out = -1;
 			}
@@ -277,43 +545,6 @@ static void fn_exchange(const struct fn_pool *p, int pidfd, int in, int out, con
 	}
 	if (in >= 0)
 		close(in);
-}
-
-/* Forks an instance with its console on two pipes; -1 after one log line. */
-static int fn_spawn(const struct fn_pool *p, struct fn_proc *proc)
-{
-	int in[2], out[2];
-	if (pipe2(in, O_CLOEXEC) != 0) {
-		log_error("serve: cannot make an instance's pipes: %s", strerror(errno));
-		return -1;
-	}
-	if (pipe2(out, O_CLOEXEC) != 0) {
-		log_error("serve: cannot make an instance's pipes: %s", strerror(errno));
-		close(in[0]);
-		close(in[1]);
-		return -1;
-	}
-	pid_t gateway = getpid();
-	pid_t pid = fork();
-	if (pid == 0)
-		fn_child(p, gateway, in[0], out[1]);
-	close(in[0]);
-	close(out[1]);
-	int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
-	if (pidfd < 0) {
-		log_error("serve: cannot start an instance: %s", strerror(errno));
-		if (pid > 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-		}
-		close(in[1]);
-		close(out[0]);
-		return -1;
-	}
-	fcntl(in[1], F_SETFL, O_NONBLOCK);
-	fcntl(out[0], F_SETFL, O_NONBLOCK);
-	*proc = (struct fn_proc){pidfd, in[1], out[0]};
-	return 0;
 }
 
 /* Tops up every pool's warm instances, one at a time, until the gateway stops. */
@@ -337,19 +568,31 @@ static void *fn_warm_main(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&fn_warm_lock);
-		struct fn_proc proc;
-		int rc = fn_spawn(short_of, &proc);
-		pthread_mutex_lock(&short_of->lock);
-		short_of->spawning--;
-		if (rc == 0) {
-			short_of->spares[short_of->nspares++] = proc;
-			if (__atomic_load_n(&fn_stopping, __ATOMIC_ACQUIRE))
-				syscall(SYS_pidfd_send_signal, proc.pidfd, SIGKILL, NULL, 0);
+		bool made;
+		if (short_of->fn->kind == FN_KIND_SNAPSHOT) {
+			/* Its guest process dies with this thread, which lives as long as the gateway. */
+			bool was = log_set_quiet(!short_of->verbose);
+			struct proc_vm *vm = proc_park(&short_of->snap);
+			log_set_quiet(was);
+			pthread_mutex_lock(&short_of->lock);
+			if (vm)
+				short_of->parked[short_of->nspares++] = vm;
+			made = vm != NULL;
+		} else {
+			struct fn_inst *inst = fn_spawn(short_of, NULL);
+			pthread_mutex_lock(&short_of->lock);
+			if (inst) {
+				short_of->spares[short_of->nspares++] = inst;
+				if (__atomic_load_n(&fn_stopping, __ATOMIC_ACQUIRE))
+					fn_inst_stop(inst);
+			}
+			made = inst != NULL;
 		}
+		short_of->spawning--;
 		pthread_mutex_unlock(&short_of->lock);
 		pthread_mutex_lock(&fn_warm_lock);
-		/* A host that cannot fork now is not retried in a tight loop: the next request wakes us. */
-		if (rc != 0 && !__atomic_load_n(&fn_stopping, __ATOMIC_ACQUIRE))
+		/* A host that cannot start one now is not retried in a tight loop: the next request wakes us. */
+		if (!made && !__atomic_load_n(&fn_stopping, __ATOMIC_ACQUIRE))
 			pthread_cond_wait(&fn_warm_wake, &fn_warm_lock);
 	}
 	pthread_mutex_unlock(&fn_warm_lock);
@@ -360,12 +603,7 @@ int fn_pools_start(struct fn_pool *pools, int n)
 {
 	fn_warm_pools = pools;
 	fn_warm_npools = n;
-	/* The instances it forks run mica on a copy of its stack: as roomy as a connection thread's. */
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, FN_THREAD_STACK);
-	int rc = pthread_create(&fn_warm_thread, &attr, fn_warm_main, NULL);
-	pthread_attr_destroy(&attr);
+	int rc = pthread_create(&fn_warm_thread, NULL, fn_warm_main, NULL);
 	if (rc != 0) {
 		log_error("serve: cannot start a thread: %s", strerror(rc));
 		return -1;
@@ -390,36 +628,30 @@ void fn_instance_run(struct fn_pool *p, const char *req, size_t req_len, struct 
 		return;
 	}
 	/* A warm instance if there is one (the newest: the others have waited longer, any is fresh). */
-	struct fn_proc proc;
-	bool warm = false;
+	struct fn_inst *inst = NULL;
+	struct proc_vm *parked = NULL;
 	pthread_mutex_lock(&p->lock);
-	if (p->nspares) {
-		proc = p->spares[--p->nspares];
-		warm = true;
-	}
+	if (p->nspares && p->fn->kind == FN_KIND_SNAPSHOT)
+		parked = p->parked[--p->nspares];
+	else if (p->nspares)
+		inst = p->spares[--p->nspares];
 	pthread_mutex_unlock(&p->lock);
 	if (p->fn->warm)
 		fn_warm_kick();
-	if (!warm && fn_spawn(p, &proc) != 0) {
+	if (!inst && !(inst = fn_spawn(p, parked))) {
 		run->outcome = FN_ERROR;
 		fn_pool_leave(p, slot);
 		return;
 	}
-	fn_pool_started(p, slot, proc.pidfd);
-	fn_exchange(p, proc.pidfd, proc.in, proc.out, req, req_len, run);
-	if (run->outcome != FN_OK)
-		syscall(SYS_pidfd_send_signal, proc.pidfd, SIGKILL, NULL, 0);
-
-	siginfo_t si;
-	memset(&si, 0, sizeof(si));
-	while (syscall(SYS_waitid, P_PIDFD, proc.pidfd, &si, WEXITED, NULL) != 0 && errno == EINTR)
-		;
-	run->status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+	fn_pool_started(p, slot, inst);
+	fn_exchange(p, inst, req, req_len, run);
+	run->status = fn_inst_finish(inst, run->outcome != FN_OK);
+	run->restore_ns = inst->embed.restore_ns;
+	run->parked = parked != NULL;
 	if (run->outcome == FN_OK && run->status != 0)
 		run->outcome = FN_FAILED;
 	if (__atomic_load_n(&fn_stopping, __ATOMIC_ACQUIRE) && run->outcome != FN_OK)
 		run->outcome = FN_STOPPING;
 	fn_pool_leave(p, slot);
-	close(proc.out);
-	close(proc.pidfd);
+	fn_inst_free(inst);
 }

@@ -1,4 +1,4 @@
-/* Instances: one fresh process per request (a mica guest or a host program), and each function's limits on them. */
+/* Instances: a fresh guest per request run by a monitor thread of the gateway, or a host program; limits. */
 #ifndef FN_INSTANCE_H
 #define FN_INSTANCE_H
 
@@ -9,13 +9,11 @@
 #include "fn/protocol.h"
 #include "snapshot/snapshot.h"
 
-/* Stack of the threads that fork instances: mica runs in the child on a copy of it. */
+/* Stack of libmicrohttpd's connection threads: a request's thread reads its response into a 64 KiB buffer. */
 #define FN_THREAD_STACK (1u << 20)
 
-/* A started instance: its process and the two pipes of its console. */
-struct fn_proc {
-	int pidfd, in, out;
-};
+struct fn_inst;
+struct proc_vm;
 
 /* A function at run time: its configuration and who runs or waits for it. */
 struct fn_pool {
@@ -23,10 +21,16 @@ struct fn_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
 	unsigned int running, waiting;
-	int *pidfds;                /* fn->max slots: the running instances' pidfds, -1 when free */
+	struct fn_inst **slots;     /* fn->max slots: the running instances, NULL when free */
 	bool verbose;               /* instances' own mica messages go to stderr, else nowhere */
 	struct snapshot snap;       /* FN_KIND_SNAPSHOT: opened and validated once, restored per request */
-	struct fn_proc *spares;     /* fn->warm slots: instances started ahead, waiting for a request */
+	/*
+	 * fn->warm slots, topped up by the warming thread. An image or a program: instances started
+	 * ahead, waiting for a request. A snapshot: guest processes parked before their restore, which
+	 * is then the request's (proc_park).
+	 */
+	struct fn_inst **spares;
+	struct proc_vm **parked;
 	unsigned int nspares, spawning;
 };
 
@@ -45,19 +49,22 @@ struct fn_run {
 	enum fn_outcome outcome;
 	int status;                 /* the exit status (FN_FAILED), or a signal as 128+N */
 	struct fn_buf out;          /* everything the instance wrote, at most response_max bytes */
+	uint64_t restore_ns;        /* a snapshot's: its restore's start to the guest's first hypercall after it */
+	bool parked;                /* a snapshot's: restored into a guest process parked ahead (warm=) */
 };
 
 /* -1 after one log line (a snapshot that does not open, no memory). */
 int fn_pool_init(struct fn_pool *p, const struct fn_function *fn, bool verbose);
-/* Reaps what is left of the warm instances (after fn_pools_stop). */
+/* Ends what is left of the warm instances (after fn_pools_stop) and frees the pool. */
 void fn_pool_destroy(struct fn_pool *p);
 
 /* Runs one fresh instance of p's function on the framed request; blocks until it ended. */
 void fn_instance_run(struct fn_pool *p, const char *req, size_t req_len, struct fn_run *run);
 
 /*
- * Starts the thread that keeps each pool's warm instances topped up. It forks them, so it lives
- * as long as they may: an instance dies with the thread that forked it (PR_SET_PDEATHSIG).
+ * Starts the thread that keeps each pool's warm instances topped up. It starts exec: programs
+ * itself, so it lives as long as they may: a program dies with the thread that made it
+ * (PR_SET_PDEATHSIG), as a guest dies with its monitor thread.
  */
 int fn_pools_start(struct fn_pool *pools, int n);
 
@@ -66,5 +73,8 @@ int fn_pools_start(struct fn_pool *pools, int n);
  * instance, and waits for the warming thread.
  */
 void fn_pools_stop(struct fn_pool *pools, int n);
+
+/* Ends the idle monitor threads once no instance is left (after fn_pool_destroy of every pool). */
+void fn_monitors_stop(void);
 
 #endif

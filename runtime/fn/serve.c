@@ -83,7 +83,7 @@ static int serve_listen(const struct sockaddr_in *addr)
 	return fd;
 }
 
-/* fork()ed instances take fds 0-2 for their pipes: they must not be free numbers here. */
+/* exec: programs take fds 0-2 for their pipes: they must not be free numbers here. */
 static void serve_open_std_fds(void)
 {
 	for (int fd = 0; fd < 3; fd++) {
@@ -144,7 +144,7 @@ int serve_main(int argc, char **argv)
 	char host[INET_ADDRSTRLEN];
 	getsockname(fd, (struct sockaddr *)&bound, &blen);
 	inet_ntop(AF_INET, &bound.sin_addr, host, sizeof(host));
-	/* One write, and not through stderr's FILE: the warming thread forks meanwhile (see http.c). */
+	/* One write, and not through stderr's FILE: the warming thread logs meanwhile (see http.c). */
 	char line[FN_MAX_FUNCTIONS * (FN_NAME_MAX + 2) + 96];
 	int len = snprintf(line, sizeof(line), "mica serve: listening on http://%s:%u/ with", host,
 			   ntohs(bound.sin_port));
@@ -166,6 +166,7 @@ out:
 		fn_pools_stop(pools, npools);
 	for (int i = 0; i < npools; i++)
 		fn_pool_destroy(&pools[i]);
+	fn_monitors_stop();
 	free(pools);
 	/* libmicrohttpd closed the listening socket it was given when it stopped. */
 	if (fd >= 0 && !server.daemon && status != 0)

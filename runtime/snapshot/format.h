@@ -4,16 +4,19 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/kvm.h>
 #include <mica/abi.h>
 #include "util/sha256.h"
 
 #define SNAPSHOT_MAGIC "MICASNAP"
-#define SNAPSHOT_VERSION 1
+#define SNAPSHOT_VERSION 1              /* proc snapshots */
+#define SNAPSHOT_VERSION_KVM 2          /* kvm snapshots: version 1's layout plus struct snapshot_kvm */
 #define SNAPSHOT_MAX_SEGMENTS 8
 #define SNAPSHOT_MAX_PORTS 256          /* GUEST_MAX_PORTS */
 #define SNAPSHOT_MAX_GNTTAB_FRAMES 4    /* GNTTAB_MAX_FRAMES */
 #define SNAPSHOT_MAX_RAM (64ULL << 30)  /* mica run --mem's limit */
 #define SNAPSHOT_CHECKSUM_OFFSET 32
+#define SNAPSHOT_KVM_MSRS 6
 
 /* Offset 0 of the file; every field little-endian. */
 struct snapshot_header {
@@ -41,6 +44,12 @@ struct snapshot_header {
 	uint64_t data_offset;           /* page-aligned: the listed pages, in list order */
 	uint64_t data_pages;            /* pages the list covers */
 };
+
+/*
+ * Version 1 (proc): the page list covers guest RAM from MICA_RAM_BASE. Version 2 (kvm): it covers
+ * guest-physical memory from 0 (the start info and command line pages lie below RAM), and
+ * struct snapshot_kvm follows the runtime state at state_offset + state_size.
+ */
 
 /* A run of stored pages: guest address (page-aligned) and page count. */
 struct snapshot_extent {
@@ -73,13 +82,44 @@ struct snapshot_state {
 	struct snapshot_port ports[SNAPSHOT_MAX_PORTS];
 };
 
+/* The vCPU registers and MSRs of a kvm snapshot, in this order (struct snapshot_kvm.msrs). */
+#define SNAPSHOT_KVM_MSR_LIST 0xc0000102u /* KERNEL_GS_BASE */, 0xc0000081u /* STAR */, \
+	0xc0000082u /* LSTAR */, 0xc0000083u /* CSTAR */, 0xc0000084u /* SFMASK */, 0x277u /* PAT */
+
+/*
+ * Version 2 (kvm): the vCPU as it resumes and the HVM side of the runtime. The vCPU state is KVM's
+ * own (struct kvm_regs, kvm_sregs and kvm_fpu of <linux/kvm.h>, a stable ABI), taken at the ready
+ * hypercall's exit, except that rip and rsp are where the ready call returns (the ready context)
+ * and rax is 1: a restored guest resumes as if the call had returned 1. No event is in flight at
+ * that exit (the OUT ran, so any injected vector was delivered before it), so none is stored.
+ */
+struct snapshot_kvm {
+	uint32_t size;                  /* sizeof(struct snapshot_kvm) */
+	uint32_t reserved;
+	uint64_t shared_info;           /* guest address of the shared_info page the guest placed */
+	uint64_t callback_via;          /* HVM_PARAM_CALLBACK_IRQ: 0, or a vector callback */
+	uint64_t xcr0;                  /* XCR0 (1: the guest never enabled more than x87) */
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_fpu fpu;
+	struct {
+		uint32_t index;         /* SNAPSHOT_KVM_MSR_LIST[i] */
+		uint32_t reserved;
+		uint64_t data;
+	} msrs[SNAPSHOT_KVM_MSRS];
+};
+
 /* A parsed, validated snapshot: pointers into the caller's buffer. */
 struct snapshot_view {
 	const struct snapshot_header *hdr;
 	const struct snapshot_extent *extents;
 	const struct snapshot_state *state;
+	const struct snapshot_kvm *kvm;  /* version 2 (kvm) only, else NULL */
 	const uint8_t *data;
 };
+
+/* The guest address the page list starts from: MICA_RAM_BASE (proc), 0 (kvm). */
+uint64_t snapshot_pages_base(uint32_t platform);
 
 /* The file checksum: a 64-bit multiply-xorshift hash over 4 lanes, with bytes 32..39 as zero. */
 uint64_t snapshot_checksum(const uint8_t *buf, size_t len);

@@ -33,12 +33,12 @@ int snapshot_open(const char *path, struct snapshot *s, char *err, size_t errlen
 	}
 	/* Populated: the checksum reads all of it now, and restores read the pages again. */
 	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-	close(fd);
 	if (map == MAP_FAILED) {
 		snprintf(err, errlen, "cannot map: %s", strerror(errno));
+		close(fd);
 		return -1;
 	}
-	*s = (struct snapshot){map, (size_t)st.st_size, {0}};
+	*s = (struct snapshot){map, (size_t)st.st_size, {0}, fd};
 	if (snapshot_parse(s->map, s->size, &s->v, err, errlen) != 0) {
 		snapshot_close(s);
 		return -1;
@@ -48,9 +48,12 @@ int snapshot_open(const char *path, struct snapshot *s, char *err, size_t errlen
 
 void snapshot_close(struct snapshot *s)
 {
-	if (s->map)
+	if (s->map) {
 		munmap((void *)s->map, s->size);
+		close(s->fd);
+	}
 	s->map = NULL;
+	s->fd = -1;
 }
 
 int snapshot_check_image(const struct snapshot *s, const uint8_t *image, size_t len, char *err, size_t errlen)
@@ -180,11 +183,14 @@ static bool snap_page_zero(const uint8_t *p)
 	return true;
 }
 
-/* The non-zero pages of RAM, found among the memfd's allocated ranges (holes were never touched). */
+/* The non-zero pages of guest memory, found among the memfd's allocated ranges (holes were never touched). */
 static int snap_collect(const struct snapshot_source *src, struct snapshot_extent **list, uint32_t *n)
 {
 	uint32_t cap = 0;
-	off_t end = (off_t)src->g->ram_size, at = 0;
+	uint64_t base = snapshot_pages_base(src->platform);
+	/* The host address of memfd offset 0: below g->ram by the memory under RAM that kvm maps. */
+	const uint8_t *mem = src->g->ram - (MICA_RAM_BASE - base);
+	off_t end = (off_t)(MICA_RAM_BASE - base + src->g->ram_size), at = 0;
 	*list = NULL;
 	*n = 0;
 	while (at < end) {
@@ -201,8 +207,7 @@ static int snap_collect(const struct snapshot_source *src, struct snapshot_exten
 		if (hole > end)
 			hole = end;
 		for (off_t off = data & ~(off_t)(MICA_PAGE_SIZE - 1); off < hole; off += MICA_PAGE_SIZE)
-			if (!snap_page_zero(src->g->ram + off) &&
-			    snap_add_page(list, n, &cap, MICA_RAM_BASE + (uint64_t)off) != 0)
+			if (!snap_page_zero(mem + off) && snap_add_page(list, n, &cap, base + (uint64_t)off) != 0)
 				return -1;
 		at = hole;
 	}
@@ -224,12 +229,15 @@ static int snap_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* Writes header, list, state and pages to fd, the checksum last. Returns 0, or -1 with errno. */
+/* Writes header, list, state (and kvm section) and pages to fd, the checksum last. Returns 0, or -1 with errno. */
 static int snap_emit(int fd, const struct snapshot_source *src, const struct snapshot_extent *list, uint32_t n,
 		     const struct snapshot_state *state)
 {
+	bool kvm = src->platform == MICA_PLAT_KVM;
+	const uint8_t *mem = src->g->ram - (MICA_RAM_BASE - snapshot_pages_base(src->platform));
+	size_t kvm_size = kvm ? sizeof(*src->kvm) : 0;
 	struct snapshot_header h = {
-		.version = SNAPSHOT_VERSION,
+		.version = kvm ? SNAPSHOT_VERSION_KVM : SNAPSHOT_VERSION,
 		.abi_version = MICA_ABI_VERSION,
 		.platform = src->platform,
 		.header_size = sizeof(h),
@@ -252,7 +260,7 @@ static int snap_emit(int fd, const struct snapshot_source *src, const struct sna
 	h.extents_offset = sizeof(h);
 	h.state_offset = h.extents_offset + (uint64_t)n * sizeof(*list);
 	h.state_size = sizeof(*state);
-	h.data_offset = (h.state_offset + h.state_size + MICA_PAGE_SIZE - 1) & ~(MICA_PAGE_SIZE - 1);
+	h.data_offset = (h.state_offset + h.state_size + kvm_size + MICA_PAGE_SIZE - 1) & ~(MICA_PAGE_SIZE - 1);
 	for (uint32_t i = 0; i < n; i++)
 		h.data_pages += list[i].pages;
 	h.file_size = h.data_offset + h.data_pages * MICA_PAGE_SIZE;
@@ -264,13 +272,15 @@ static int snap_emit(int fd, const struct snapshot_source *src, const struct sna
 	memcpy(meta, &h, sizeof(h));
 	memcpy(meta + h.extents_offset, list, (size_t)n * sizeof(*list));
 	memcpy(meta + h.state_offset, state, sizeof(*state));
+	if (kvm)
+		memcpy(meta + h.state_offset + h.state_size, src->kvm, kvm_size);
 	struct snapshot_hash hash;
 	snapshot_hash_init(&hash);
 	snapshot_hash_update(&hash, meta, h.data_offset);
 	int rc = snap_write_all(fd, meta, h.data_offset);
 	free(meta);
 	for (uint32_t i = 0; rc == 0 && i < n; i++) {
-		const uint8_t *p = src->g->ram + (list[i].gaddr - MICA_RAM_BASE);
+		const uint8_t *p = mem + (list[i].gaddr - snapshot_pages_base(src->platform));
 		size_t len = (size_t)list[i].pages * MICA_PAGE_SIZE;
 		snapshot_hash_update(&hash, p, len);
 		rc = snap_write_all(fd, p, len);

@@ -10,11 +10,15 @@
 #include "snapshot/format.h"
 #include "vm/guest.h"
 
-/* An opened snapshot: the file mapped read-only and validated whole. Never changed by a restore. */
+/*
+ * An opened snapshot: the file mapped read-only and validated whole, and kept open (fd) for a kvm
+ * restore, which maps its pages copy-on-write. Never changed by a restore.
+ */
 struct snapshot {
 	const uint8_t *map;
 	size_t size;
 	struct snapshot_view v;
+	int fd;                         /* valid while map is */
 };
 
 /*
@@ -33,8 +37,9 @@ int snapshot_check_image(const struct snapshot *s, const uint8_t *image, size_t 
 /* What a backend knows of the guest at its ready point, besides RAM and the runtime state. */
 struct snapshot_source {
 	struct guest *g;
-	int memfd;                      /* guest RAM from offset 0 (its holes are never-touched pages) */
+	int memfd;                      /* guest memory from snapshot_pages_base(platform) (holes: never touched) */
 	uint32_t platform;              /* MICA_PLAT_* */
+	const struct snapshot_kvm *kvm; /* MICA_PLAT_KVM: the vCPU section */
 	const uint8_t *image;           /* the image file, for its digest */
 	size_t image_len;
 	const char *app;
@@ -51,7 +56,8 @@ struct snapshot_source {
 int snapshot_write(const char *path, const struct snapshot_source *src, char *err, size_t errlen);
 
 /*
- * Fills memfd (guest RAM from offset 0, zero) with the stored pages. Returns 0, or -1 with errno.
+ * Fills memfd (guest RAM from offset 0, zero) with the stored pages of a proc snapshot (kvm maps
+ * them from s->fd instead). Returns 0, or -1 with errno.
  */
 int snapshot_fill_memfd(const struct snapshot *s, int memfd);
 

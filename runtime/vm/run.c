@@ -128,10 +128,6 @@ static int run_restore_options(const struct run_config *cfg)
 		log_error("--restore: %s was fixed when the snapshot was taken; leave it out", bad);
 		return -1;
 	}
-	if (cfg->backend == RUN_BACKEND_KVM) {
-		log_error("--restore: snapshots run on the proc backend only; drop --backend kvm");
-		return -1;
-	}
 	return 0;
 }
 
@@ -153,9 +149,15 @@ static int run_restore(struct run_config *cfg)
 	}
 	const struct snapshot *snap = cfg->restore_snapshot;
 	const char *name = cfg->restore_path ? cfg->restore_path : "snapshot";
-	if (snap->v.hdr->platform != MICA_PLAT_PROC) {
-		log_error("%s: snapshot of a %s guest; this mica restores proc guests only", name,
-			  image_platform_name(snap->v.hdr->platform));
+	bool kvm = snap->v.hdr->platform == MICA_PLAT_KVM;
+	if (cfg->backend != RUN_BACKEND_AUTO && kvm != (cfg->backend == RUN_BACKEND_KVM)) {
+		const char *plat = image_platform_name(snap->v.hdr->platform);
+		log_error("%s: snapshot of a %s guest: %s snapshots run on the %s backend only; drop --backend %s", name,
+			  plat, plat, plat, run_backend_name(cfg->backend));
+		goto out;
+	}
+	if (kvm && cfg->embed) {
+		log_error("%s: a kvm snapshot cannot run inside mica serve; use a proc snapshot", name);
 		goto out;
 	}
 	if (cfg->image_path) {
@@ -169,14 +171,14 @@ static int run_restore(struct run_config *cfg)
 			goto out;
 		}
 	}
-	rc = proc_run(cfg, NULL, NULL, 0, NULL);
+	rc = kvm ? kvm_run(cfg, NULL, NULL, 0, NULL) : proc_run(cfg, NULL, NULL, 0, NULL);
 out:
 	cfg->restore_snapshot = NULL;
 	snapshot_close(&opened);
 	return rc;
 }
 
-int run_image(const struct run_config *given)
+static int run_image_quietly(const struct run_config *given)
 {
 	/* A copy: the TAPs' fds and the macs picked go with it to the backend. */
 	struct run_config run = *given, *cfg = &run;
@@ -216,8 +218,8 @@ int run_image(const struct run_config *given)
 			  backend == RUN_BACKEND_KVM ? "KVM" : "PROC");
 		goto out;
 	}
-	if (cfg->snapshot_path && backend == RUN_BACKEND_KVM) {
-		log_error("--snapshot: snapshots are taken on the proc backend only; use a proc image");
+	if (backend == RUN_BACKEND_KVM && cfg->embed) {
+		log_error("%s: a kvm image cannot run inside mica serve; use a proc image", path);
 		goto out;
 	}
 	if (backend == RUN_BACKEND_KVM && !img.has_pvh_entry) {
@@ -234,7 +236,7 @@ int run_image(const struct run_config *given)
 	if (run_open_nics(path, &img, cfg) != 0 || run_open_disks(path, &img, cfg) != 0)
 		goto out;
 	if (backend == RUN_BACKEND_KVM)
-		rc = kvm_run(cfg, &img, file, &initrd);
+		rc = kvm_run(cfg, &img, file, image.size, &initrd);
 	else
 		rc = proc_run(cfg, &img, file, image.size, &initrd);
 out:
@@ -242,5 +244,18 @@ out:
 	munmap((void *)file, image.size);
 	if (initrd.data)
 		munmap((void *)initrd.data, initrd.size);
+	return rc;
+}
+
+int run_image(const struct run_config *given)
+{
+	bool was = log_set_quiet(given->embed && !given->embed->verbose);
+	int rc = run_image_quietly(given);
+	/* A parked guest is the run's whatever happened: one refused before proc_run took it ends here. */
+	if (given->embed && given->embed->parked) {
+		proc_park_discard(given->embed->parked);
+		given->embed->parked = NULL;
+	}
+	log_set_quiet(was);
 	return rc;
 }

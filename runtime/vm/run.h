@@ -8,6 +8,7 @@
 #include "vm/guest.h"
 
 struct snapshot;
+struct proc_vm;
 
 enum run_backend { RUN_BACKEND_AUTO, RUN_BACKEND_PROC, RUN_BACKEND_KVM };
 
@@ -33,6 +34,22 @@ struct run_disk {
 	uint64_t size;             /* bytes, a multiple of 512 */
 };
 
+/*
+ * What a caller that runs guests in threads of its own (mica serve) provides instead of the
+ * process's stdin, stdout, stderr and signals, which belong to it. proc backend only.
+ */
+struct run_embed {
+	int console_in, console_out; /* the guest's console, instead of stdin and stdout */
+	int stop_fd;                 /* readable: stop the guest now, run_image returns 128+SIGKILL; -1: none */
+	bool verbose;                /* mica's lines for this run go to stderr; else nowhere */
+	/*
+	 * A guest proc_park started for restore_snapshot: run_image restores into it and owns it
+	 * from then on, whatever happens (it sets this NULL). NULL: a guest process is made here.
+	 */
+	struct proc_vm *parked;
+	uint64_t restore_ns;         /* set by a restore: ns from its start to the guest's first hypercall after it */
+};
+
 struct run_config {
 	const char *image_path;
 	const char *initrd_path;   /* NULL: none */
@@ -56,6 +73,11 @@ struct run_config {
 	 * --restore; NULL otherwise.
 	 */
 	const struct snapshot *restore_snapshot;
+	/*
+	 * NULL for `mica run`: the console on stdin/stdout, SIGINT/TERM/HUP/QUIT stop the guest. Set:
+	 * the caller's fds, no signal changes, and everything the run opened is released when it ends.
+	 */
+	struct run_embed *embed;
 	uint64_t start_ns;         /* monotonic time at which mica started */
 	uint64_t start_tsc;        /* TSC at the same moment: pvclock calibrates from it */
 };
@@ -76,8 +98,21 @@ struct run_blob {
 int proc_run(const struct run_config *cfg, const struct image *img, const uint8_t *file, size_t file_len,
 	     const struct run_blob *initrd);
 
-/* The kvm backend; the image has a PVH entry point. */
-int kvm_run(const struct run_config *cfg, const struct image *img, const uint8_t *file,
+/*
+ * For a caller that restores one snapshot many times (mica serve): a proc guest process started
+ * ahead of its request for snap (loader exec'd, RAM mapped and faulted in, sandbox armed), parked
+ * until run_image restores into it (run_embed.parked). NULL after one log line.
+ */
+struct proc_vm *proc_park(const struct snapshot *snap);
+
+/* Kills, reaps and frees a parked guest that will not be used. */
+void proc_park_discard(struct proc_vm *vm);
+
+/*
+ * The kvm backend; the image has a PVH entry point (file_len bytes at file, for --snapshot). With
+ * cfg->restore_snapshot (a kvm snapshot), img, file and initrd are not used (may be NULL).
+ */
+int kvm_run(const struct run_config *cfg, const struct image *img, const uint8_t *file, size_t file_len,
 	    const struct run_blob *initrd);
 
 #endif

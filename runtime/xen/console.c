@@ -1,4 +1,4 @@
-/* Console backend: the guest's out ring to stdout, stdin to its in ring; ring indices are untrusted. */
+/* Console backend: the guest's out ring to stdout (or a run's own fd), stdin to its in ring; untrusted ring indices. */
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -6,10 +6,29 @@
 #include "xen/console.h"
 #include "xen/evtchn.h"
 
+/* Per thread: the gateway runs each guest in a thread of its own, with the console on pipes. */
+static __thread int console_in_fd = STDIN_FILENO, console_out_fd = STDOUT_FILENO;
+
+void console_use_fds(int in, int out)
+{
+	console_in_fd = in;
+	console_out_fd = out;
+}
+
+int console_host_input(void)
+{
+	return console_in_fd;
+}
+
+ssize_t console_write(const void *buf, size_t len)
+{
+	return write(console_out_fd, buf, len);
+}
+
 static void console_write_all(const char *buf, size_t len)
 {
 	while (len) {
-		ssize_t n = write(STDOUT_FILENO, buf, len);
+		ssize_t n = write(console_out_fd, buf, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -75,19 +94,19 @@ size_t console_input(struct guest *g, const char *buf, size_t len)
 
 bool console_stdin_usable(void)
 {
-	if (fcntl(STDIN_FILENO, F_GETFD) < 0)
+	if (fcntl(console_in_fd, F_GETFD) < 0)
 		return false;
-	if (!isatty(STDIN_FILENO))
+	if (!isatty(console_in_fd))
 		return true;
 	/* A terminal we are not in the foreground of would stop mica with SIGTTIN on read. */
-	return tcgetpgrp(STDIN_FILENO) == getpgrp();
+	return tcgetpgrp(console_in_fd) == getpgrp();
 }
 
 bool console_feed_stdin(struct guest *g)
 {
 	char buf[1024];
 	size_t space = console_input_space(g);
-	ssize_t n = read(STDIN_FILENO, buf, space < sizeof(buf) ? space : sizeof(buf));
+	ssize_t n = read(console_in_fd, buf, space < sizeof(buf) ? space : sizeof(buf));
 	if (n > 0) {
 		console_input(g, buf, (size_t)n);
 		return true;

@@ -83,7 +83,7 @@ static long hypercall_console_io(struct guest *g, uint64_t cmd, uint64_t count, 
 	if (!gp)
 		return -XEN_EFAULT;
 	console_drain(g); /* keep ordering with ring output */
-	ssize_t n = write(STDOUT_FILENO, gp, count);
+	ssize_t n = console_write(gp, count);
 	return n < 0 ? -XEN_EIO : n;
 }
 

@@ -7,7 +7,7 @@
 # One gateway serves examples/hello three ways, each a fresh instance per request:
 #   /snap    lua-fn restored from a snapshot taken at its ready point (handler loaded)
 #   /cold    lua-fn booted from its image
-#   /native  the same lua-fn main.c built natively against Debian's liblua5.4-dev, fork+exec'd
+#   /native  the same lua-fn main.c built natively against Debian's liblua5.4-dev, (v)fork+exec'd
 #            per request (the gateway's exec: kind): the baseline, through the same gateway and
 #            protocol, so the ratio is the cost of a Mica instance against a host process.
 set -euo pipefail
@@ -85,16 +85,20 @@ done
 cpu_ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$gateway/stat"; }
 declare -A cpu_ms=()
 
-# run_wrk LABEL: one wrk run against /LABEL, after a check that the answer is right.
+# run_wrk LABEL [WRK OPTIONS...]: one wrk run against /LABEL (options: $wrk_args), after a check that
+# the answer is right; its output in $work/wrk-LABEL, or wrk-LABEL-c1 with -c1.
 run_wrk() {
-	local body before
-	body=$(curl -s --max-time 30 "http://127.0.0.1:$port/$1?name=bench")
-	[[ $body == "Hello, bench!" ]] || die "$1: unexpected answer '$body'"
+	local body before fn=$1 key=$1
+	shift
+	(($#)) || set -- "${wrk_args[@]}"
+	[[ " $* " == *" -c1 "* ]] && key=$fn-c1
+	body=$(curl -s --max-time 30 "http://127.0.0.1:$port/$fn?name=bench")
+	[[ $body == "Hello, bench!" ]] || die "$fn: unexpected answer '$body'"
 	before=$(cpu_ticks)
-	wrk "${wrk_args[@]}" "http://127.0.0.1:$port/$1?name=bench" >"$work/wrk-$1" 2>&1 ||
-		die "$1: wrk failed: $(tail -n 3 "$work/wrk-$1")"
-	cpu_ms[$1]=$(awk -v t="$(($(cpu_ticks) - before))" -v hz="$(getconf CLK_TCK)" \
-		'/ requests in / { printf "%.2f", $1 ? t * 1000 / hz / $1 : 0 }' "$work/wrk-$1")
+	wrk "$@" "http://127.0.0.1:$port/$fn?name=bench" >"$work/wrk-$key" 2>&1 ||
+		die "$fn: wrk failed: $(tail -n 3 "$work/wrk-$key")"
+	cpu_ms[$key]=$(awk -v t="$(($(cpu_ticks) - before))" -v hz="$(getconf CLK_TCK)" \
+		'/ requests in / { printf "%.2f", $1 ? t * 1000 / hz / $1 : 0 }' "$work/wrk-$key")
 }
 wrk_rps() { sed -n 's/^Requests\/sec:[[:space:]]*\([0-9.]*\).*/\1/p' "$work/wrk-$1"; }
 # wrk_ms LABEL PERCENTILE: that latency percentile in ms.
@@ -118,3 +122,15 @@ echo "ratio snap/native req/s: $(ratio "$(wrk_rps snap)" "$(wrk_rps native)"), p
 echo "ratio cold/native req/s: $(ratio "$(wrk_rps cold)" "$(wrk_rps native)"), p99: $(ratio "$(wrk_ms cold 99)" "$(wrk_ms native 99)")"
 echo "ratio snap/cold req/s: $(ratio "$(wrk_rps snap)" "$(wrk_rps cold)")"
 echo "ratio snap/native CPU per request: $(ratio "${cpu_ms[snap]}" "${cpu_ms[native]}")"
+
+# With 8 connections on 2 cores a request mostly waits for the ones ahead of it (latency is about
+# connections / throughput); one connection shows what one request costs end to end.
+one=(-t1 -c1 -d"${WRK_DURATION:-10s}" --latency)
+echo "== the same, one connection at a time: wrk ${one[*]}"
+for label in snap native; do
+	run_wrk "$label" "${one[@]}"
+	printf '%-7s %8s req/s  p50 %6s ms  p99 %6s ms  CPU %5s ms/request %s\n' "$label" "$(wrk_rps "$label-c1")" \
+		"$(wrk_ms "$label-c1" 50)" "$(wrk_ms "$label-c1" 99)" "${cpu_ms[$label-c1]}" "$(wrk_errors "$label-c1")"
+done
+echo "snap, one connection: p99 $(wrk_ms snap-c1 99) ms (target <= 2)"
+echo "ratio snap/native one connection p50: $(ratio "$(wrk_ms snap-c1 50)" "$(wrk_ms native-c1 50)"), p99: $(ratio "$(wrk_ms snap-c1 99)" "$(wrk_ms native-c1 99)")"

@@ -1,5 +1,9 @@
 /* fuzz-sources: runtime/snapshot/format.c */
-/* libFuzzer harness: arbitrary bytes through snapshot_parse, once as given and once with a valid checksum. */
+/*
+ * libFuzzer harness: arbitrary bytes through snapshot_parse, once as given and once with a valid
+ * checksum. Seeds: a proc snapshot (version 1) and a kvm one (version 2, with its vCPU section).
+ */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,14 +17,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void fuzz_check_accepted(const uint8_t *buf, size_t size, const struct snapshot_view *v)
 {
 	const struct snapshot_header *h = v->hdr;
-	uint64_t pages = 0, ram_end = MICA_RAM_BASE + h->ram_size;
+	uint64_t pages = 0, ram_end = MICA_RAM_BASE + h->ram_size, base = snapshot_pages_base(h->platform);
+	bool kvm = h->platform == MICA_PLAT_KVM;
 
 	if (h->file_size != size || v->data < buf || v->data + h->data_pages * MICA_PAGE_SIZE != buf + size ||
 	    (const uint8_t *)(v->state + 1) > v->data || !memchr(h->app, '\0', sizeof(h->app)))
 		abort();
+	/* The vCPU section exactly when the platform is kvm (version 2), between the state and the pages. */
+	if (kvm != (v->kvm != NULL) || h->version != (kvm ? SNAPSHOT_VERSION_KVM : SNAPSHOT_VERSION) ||
+	    (kvm && ((const uint8_t *)v->kvm != (const uint8_t *)(v->state + 1) ||
+		     (const uint8_t *)(v->kvm + 1) > v->data || v->kvm->shared_info < MICA_RAM_BASE ||
+		     v->kvm->shared_info + MICA_PAGE_SIZE > ram_end || !(v->kvm->sregs.efer & 0x400))))
+		abort();
 	for (uint32_t i = 0; i < h->nextents; i++) {
 		const struct snapshot_extent *e = &v->extents[i];
-		if (e->gaddr < MICA_RAM_BASE || e->gaddr + e->pages * MICA_PAGE_SIZE > ram_end)
+		if (e->gaddr < base || e->gaddr + e->pages * MICA_PAGE_SIZE > ram_end)
 			abort();
 		pages += e->pages;
 	}

@@ -207,21 +207,121 @@ test_serve_cli_errors() {
 	serve_stop
 }
 
-test_serve_sigterm_stops_running_instances() {
+# guests_of PID: the gateway's child processes (its instances' guests), one pid a line.
+guests_of() { pgrep -P "$1" || true; }
+
+# assert_gone PIDS...: each process has ended (or is a zombie of an init reaping it) within 10 s.
+assert_gone() {
+	local pid i state
+	for pid in "$@"; do
+		for ((i = 0; i < 200; i++)); do
+			state=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null || true)
+			[[ -z $state || $state == Z ]] && break
+			sleep 0.05
+		done
+		[[ -z $state || $state == Z ]] || { _mica_say "process $pid outlived the gateway:" ps "$(ps -o pid,ppid,stat,comm -p "$pid")"; return 1; }
+	done
+}
+
+# serve_kill_test SIGNAL: a gateway with a spinning request, warm guests and parked ones gets
+# SIGNAL; every guest must end.
+serve_kill_test() {
 	fn_initrd spin 'return function(req) while true do end end'
-	serve_start --function "$(fn spin timeout=100)"
+	snapshot spin
+	serve_start --function "$(fn spin timeout=100,warm=2)" --function "parked=$T/spin.snap,warm=2"
 	curl -s --max-time 50 -o /dev/null "$URL/spin" &
-	local curl_pid=$! i
-	# Stopped while an instance runs: the gateway kills it and exits 0 at once.
-	for ((i = 0; i < 100; i++)); do
-		pgrep -P "$SERVE_PID" >/dev/null && break
+	local curl_pid=$! i guests
+	# Two warm guests, two parked ones and the request's: five guest processes, children of the gateway.
+	for ((i = 0; i < 200; i++)); do
+		guests=$(guests_of "$SERVE_PID")
+		(($(wc -w <<<"$guests") >= 5)) && break
 		sleep 0.05
 	done
-	pgrep -P "$SERVE_PID" >/dev/null || { _mica_say "no instance started"; return 1; }
-	serve_stop
+	(($(wc -w <<<"$guests") >= 5)) || { _mica_say "fewer than 5 guests started:" guests "$guests"; return 1; }
+	assert_eq "$(wc -w <<<"$guests")" "$(grep -lx mica-guest $(sed 's|.*|/proc/&/comm|' <<<"$guests") 2>/dev/null | wc -l)" \
+		"children of the gateway that are guest processes"
+	if [[ $1 == TERM ]]; then
+		serve_stop
+	else
+		kill -KILL "$SERVE_PID"
+		wait "$SERVE_PID" || true
+	fi
 	wait "$curl_pid" || true
-	# Instances are forks of the gateway: their command line names this test's initrd.
-	assert_eq "" "$(pgrep -f "$T/spin.cpio" || true)" "instances left after the gateway stopped"
+	# shellcheck disable=SC2086
+	assert_gone $guests
+}
+
+test_serve_sigterm_stops_running_instances() {
+	serve_kill_test TERM
+}
+
+test_serve_sigkill_leaves_no_guest_behind() {
+	serve_kill_test KILL
+}
+
+# proc_count PID: "FDS THREADS" of the process.
+proc_count() { printf '%s %s' "$(ls "/proc/$1/fd" | wc -l)" "$(awk '/^Threads:/ { print $2 }' "/proc/$1/status")"; }
+
+# settled PID: proc_count once it has not changed for 1.5 s (within 20 s): warm instances topped
+# up, connection threads gone after their client, idle monitor threads ended (after 1 s).
+settled() {
+	local last= now stable=0 i
+	for ((i = 0; i < 200; i++)); do
+		now=$(proc_count "$1")
+		if [[ $now == "$last" ]]; then
+			((++stable >= 15)) && break
+		else
+			stable=0
+			last=$now
+		fi
+		sleep 0.1
+	done
+	printf '%s' "$now"
+}
+
+# requests_config FILE PATH COUNT: appends COUNT requests of $URL/PATH to a curl config.
+requests_config() {
+	local i
+	for ((i = 0; i < $3; i++)); do
+		printf 'url = "%s/%s"\noutput = "/dev/null"\n' "$URL" "$2" >>"$1"
+	done
+}
+
+test_serve_300_requests_leak_no_fd_thread_or_memory() {
+	example_initrd hello
+	fn_initrd boom 'return function(req) error("boom") end'
+	fn_initrd spin 'return function(req) while true do end end'
+	fn_initrd big 'return function(req) return string.rep("x", 1 << 16) end'
+	snapshot hello
+	snapshot boom
+	serve_start --function "snap=$T/hello.snap,warm=1" --function "$(fn hello warm=1)" \
+		--function "$(fn boom warm=0)" \
+		--function "$(fn spin timeout=0.2,warm=1)" --function "$(fn big response=4K,warm=0)" \
+		--function "crash=$T/boom.snap,warm=1"
+	# Every kind once, so what the gateway allocates for good (libmicrohttpd, malloc's arenas) is there before counting.
+	local kind
+	for kind in snap hello boom spin big crash; do
+		get "/$kind" >/dev/null
+	done
+	local before rss_before
+	before=$(settled "$SERVE_PID")
+	rss_before=$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVE_PID/status")
+	: >"$T/requests"
+	requests_config "$T/requests" snap 120
+	requests_config "$T/requests" hello 120
+	requests_config "$T/requests" boom 15
+	requests_config "$T/requests" crash 15
+	requests_config "$T/requests" spin 15
+	requests_config "$T/requests" big 15
+	curl -s --no-progress-meter --max-time 50 --parallel --parallel-max 4 -K "$T/requests" -w '%{http_code}\n' >"$T/statuses"
+	assert_eq $'240 200\n45 502\n15 504' "$(sort "$T/statuses" | uniq -c | sed 's/^ *//')" "statuses of 300 requests"
+	local after
+	after=$(settled "$SERVE_PID")
+	assert_eq "$before" "$after" "the gateway's open fds and threads before and after 300 requests"
+	local rss_after
+	rss_after=$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVE_PID/status")
+	((rss_after - rss_before < 4096)) || { _mica_say "the gateway's RSS grew by $((rss_after - rss_before)) KiB over 300 requests"; return 1; }
+	serve_stop
 }
 
 # snapshot NAME: $T/NAME.snap, lua-fn with $T/NAME.cpio saved at its ready point (handler loaded).
@@ -239,6 +339,26 @@ test_serve_snapshot_answers_like_a_cold_boot() {
 	assert_eq "${cold/\/echo\/p//snap/p}" "$warm" "the restored instance's answer (path aside)"
 	assert_contains "$warm" $'200\nPUT /snap/p\nquery: q=1\n' "request line"
 	serve_stop
+}
+
+test_serve_snapshot_restores_into_a_parked_guest() {
+	example_initrd hello
+	snapshot hello
+	serve_start --verbose --function "parked=$T/hello.snap,warm=1" --function "fresh=$T/hello.snap,warm=0"
+	# The parked guest process is the gateway's only child until a request comes.
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[[ -n $(guests_of "$SERVE_PID") ]] && break
+		sleep 0.05
+	done
+	assert_eq "mica-guest" "$(cat "/proc/$(guests_of "$SERVE_PID")/comm")" "the parked guest process"
+	assert_eq $'200\nHello, p!' "$(get '/parked?name=p')" "an instance restored into the parked guest"
+	assert_eq $'200\nHello, f!' "$(get '/fresh?name=f')" "an instance restored into a new guest process"
+	serve_stop
+	[[ $(grep -c 'GET /parked -> 200 in [0-9.]* ms (restore to ready [0-9.]* us, parked): exit 0' "$T/serve.err") == 1 ]] ||
+		{ _mica_say "no parked restore logged:" log "$(cat "$T/serve.err")"; return 1; }
+	[[ $(grep -c 'GET /fresh -> 200 in [0-9.]* ms (restore to ready [0-9.]* us): exit 0' "$T/serve.err") == 1 ]] ||
+		{ _mica_say "no unparked restore logged:" log "$(cat "$T/serve.err")"; return 1; }
 }
 
 test_serve_snapshot_instances_are_fresh_and_random() {

@@ -1,5 +1,6 @@
 /* unit-sources: runtime/snapshot/format.c */
 /* Unit tests of the snapshot file parser and checksum on snapshots built in memory. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 /*
  * The test snapshot: a 1 MiB guest, two extents (the first RAM page, and two pages at the top,
  * the special pages), a console on port 1, xenstore on 2, a loopback pair 3-4, the timer on 5.
+ * The kvm one (version 2) stores the start info page below RAM instead of the first RAM page and
+ * has a vCPU section: a 64-bit guest at a call boundary.
  */
 struct t_snap {
 	uint8_t *buf;
@@ -21,6 +24,7 @@ struct t_snap {
 	struct snapshot_header *h;
 	struct snapshot_extent *e;
 	struct snapshot_state *s;
+	struct snapshot_kvm *k;
 };
 
 static void t_fix(struct t_snap *t)
@@ -28,9 +32,35 @@ static void t_fix(struct t_snap *t)
 	t->h->checksum = snapshot_checksum(t->buf, t->len);
 }
 
-static void t_build(struct t_snap *t)
+static void t_build_kvm_vcpu(struct snapshot_kvm *k)
 {
-	size_t meta = sizeof(struct snapshot_header) + 2 * sizeof(struct snapshot_extent) + sizeof(struct snapshot_state);
+	static const uint32_t msrs[SNAPSHOT_KVM_MSRS] = {SNAPSHOT_KVM_MSR_LIST};
+	k->size = sizeof(*k);
+	k->shared_info = MICA_RAM_BASE + 0x2000;
+	k->callback_via = (2ULL << 56) | 0xf3;
+	k->xcr0 = 7;
+	k->regs = (struct kvm_regs){.rax = 1, .rip = MICA_RAM_BASE + 0x123, .rsp = MICA_RAM_BASE + 0x8000, .rflags = 0x202};
+	struct kvm_segment code = {.selector = 8, .type = 0xb, .present = 1, .s = 1, .l = 1, .g = 1};
+	struct kvm_segment data = {.selector = 0x10, .type = 0x3, .present = 1, .s = 1, .db = 1, .g = 1};
+	k->sregs = (struct kvm_sregs){.cs = code, .ds = data, .es = data, .fs = data, .gs = data, .ss = data,
+				      .tr = {.selector = 0x18, .limit = 0x67, .type = 0xb, .present = 1},
+				      .ldt = {.unusable = 1},
+				      .gdt = {.base = MICA_RAM_BASE + 0x3000, .limit = 0x27},
+				      .idt = {.base = MICA_RAM_BASE + 0x4000, .limit = 0xfff},
+				      .cr0 = 0x80000033, .cr3 = MICA_RAM_BASE + 0x5000, .cr4 = 0x40620,
+				      .efer = 0x500, .apic_base = 0xfee00900};
+	k->fpu.fcw = 0x37f;
+	k->fpu.mxcsr = 0x1f80;
+	for (int i = 0; i < SNAPSHOT_KVM_MSRS; i++)
+		k->msrs[i].index = msrs[i];
+	k->msrs[SNAPSHOT_KVM_MSRS - 1].data = 0x0007040600070406ULL;
+}
+
+static void t_build_for(struct t_snap *t, uint32_t platform)
+{
+	bool kvm = platform == MICA_PLAT_KVM;
+	size_t meta = sizeof(struct snapshot_header) + 2 * sizeof(struct snapshot_extent) + sizeof(struct snapshot_state) +
+		      (kvm ? sizeof(struct snapshot_kvm) : 0);
 	size_t data_off = (meta + 4095) & ~(size_t)4095;
 	t->len = data_off + T_PAGES * 4096;
 	t->buf = aligned_alloc(4096, t->len);
@@ -39,9 +69,9 @@ static void t_build(struct t_snap *t)
 	t->e = (struct snapshot_extent *)(t->buf + sizeof(*t->h));
 	t->s = (struct snapshot_state *)(t->buf + sizeof(*t->h) + 2 * sizeof(*t->e));
 	memcpy(t->h->magic, SNAPSHOT_MAGIC, 8);
-	t->h->version = SNAPSHOT_VERSION;
+	t->h->version = kvm ? SNAPSHOT_VERSION_KVM : SNAPSHOT_VERSION;
 	t->h->abi_version = MICA_ABI_VERSION;
-	t->h->platform = MICA_PLAT_PROC;
+	t->h->platform = platform;
 	t->h->header_size = sizeof(*t->h);
 	t->h->file_size = t->len;
 	strcpy(t->h->app, "test");
@@ -57,7 +87,7 @@ static void t_build(struct t_snap *t)
 	t->h->state_size = sizeof(*t->s);
 	t->h->data_offset = data_off;
 	t->h->data_pages = T_PAGES;
-	t->e[0] = (struct snapshot_extent){MICA_RAM_BASE, 1};
+	t->e[0] = (struct snapshot_extent){kvm ? MICA_KVM_START_INFO : MICA_RAM_BASE, 1};
 	t->e[1] = (struct snapshot_extent){MICA_RAM_BASE + T_RAM - 2 * 4096, 2};
 	t->s->console_port = 1;
 	t->s->store_port = 2;
@@ -67,9 +97,17 @@ static void t_build(struct t_snap *t)
 	t->s->ports[3] = (struct snapshot_port){.state = SNAP_PORT_LOCAL, .peer = 4};
 	t->s->ports[4] = (struct snapshot_port){.state = SNAP_PORT_LOCAL, .peer = 3};
 	t->s->ports[5] = (struct snapshot_port){.state = SNAP_PORT_VIRQ, .virq = 0};
+	t->k = kvm ? (struct snapshot_kvm *)(t->s + 1) : NULL;
+	if (kvm)
+		t_build_kvm_vcpu(t->k);
 	for (size_t i = data_off; i < t->len; i++)
 		t->buf[i] = (uint8_t)(i * 7);
 	t_fix(t);
+}
+
+static void t_build(struct t_snap *t)
+{
+	t_build_for(t, MICA_PLAT_PROC);
 }
 
 /* Parses t and checks the error message contains want (NULL: must parse). */
@@ -93,8 +131,17 @@ static void test_valid(void)
 	char err[256];
 	t_build(&t);
 	int rc = snapshot_parse(t.buf, t.len, &v, err, sizeof(err));
-	unit_check(rc == 0 && v.hdr == t.h && v.extents == t.e && v.state == t.s && v.data == t.buf + t.h->data_offset,
+	unit_check(rc == 0 && v.hdr == t.h && v.extents == t.e && v.state == t.s && v.data == t.buf + t.h->data_offset &&
+			   !v.kvm,
 		   "a well-formed snapshot parses and points into the buffer", "rc %d: %s", rc, err);
+	free(t.buf);
+
+	t_build_for(&t, MICA_PLAT_KVM);
+	rc = snapshot_parse(t.buf, t.len, &v, err, sizeof(err));
+	unit_check(rc == 0 && v.hdr == t.h && v.state == t.s && v.kvm == t.k && v.data == t.buf + t.h->data_offset &&
+			   v.extents[0].gaddr == MICA_KVM_START_INFO,
+		   "a well-formed kvm snapshot (version 2) parses, its vCPU section and pages below RAM too", "rc %d: %s",
+		   rc, err);
 	free(t.buf);
 }
 
@@ -114,8 +161,9 @@ static void test_front_checks(void)
 	free(t.buf);
 
 	t_build(&t);
-	t.h->version = 2;
-	t_expect(&t, "another format version is refused by number", "snapshot format version 2, this mica reads version 1");
+	t.h->version = 3;
+	t_expect(&t, "another format version is refused by number",
+		 "snapshot format version 3, this mica reads version 1 (proc) and 2 (kvm)");
 	free(t.buf);
 
 	t_build(&t);
@@ -258,6 +306,83 @@ static void test_state(void)
 	free(t.buf);
 }
 
+/* As T_MALFORMED, on the kvm snapshot. */
+#define T_KVM_MALFORMED(name, want, ...)                  \
+	do {                                              \
+		struct t_snap t;                          \
+		t_build_for(&t, MICA_PLAT_KVM);           \
+		__VA_ARGS__;                              \
+		t_fix(&t);                                \
+		t_expect(&t, "kvm: " name, want);         \
+		free(t.buf);                              \
+	} while (0)
+
+static void test_kvm(void)
+{
+	T_MALFORMED("a proc snapshot of version 2", "must be format version 1", t.h->version = SNAPSHOT_VERSION_KVM);
+	T_MALFORMED("a proc extent below RAM", "page list", t.e[0].gaddr = MICA_KVM_START_INFO);
+	T_KVM_MALFORMED("version 1", "must be format version 2", t.h->version = SNAPSHOT_VERSION);
+	T_KVM_MALFORMED("section size", "wrong size", t.k->size -= 8);
+	T_KVM_MALFORMED("section reserved", "wrong size", t.k->reserved = 1);
+	/* 200 extents push the state to end at 7720: the pages at 8192 leave it room, not the section. */
+	T_KVM_MALFORMED("no room for the section before the pages", "inconsistent offsets", t.h->nextents = 200;
+			t.h->state_offset = sizeof(*t.h) + 200 * sizeof(*t.e));
+	T_KVM_MALFORMED("extent past the top of memory", "page list", t.e[1].gaddr = MICA_RAM_BASE + T_RAM - 4096);
+	T_KVM_MALFORMED("shared_info unaligned", "shared_info", t.k->shared_info += 8);
+	T_KVM_MALFORMED("shared_info below RAM", "shared_info", t.k->shared_info = MICA_KVM_START_INFO);
+	T_KVM_MALFORMED("shared_info in the special pages", "shared_info", t.k->shared_info = MICA_RAM_BASE + T_RAM - 4096);
+	T_KVM_MALFORMED("callback of another type", "callback", t.k->callback_via = (1ULL << 56) | 0xf3);
+	T_KVM_MALFORMED("callback on an exception vector", "callback", t.k->callback_via = (2ULL << 56) | 14);
+	T_KVM_MALFORMED("callback with stray bits", "callback", t.k->callback_via = (2ULL << 56) | 0x1f3);
+	T_KVM_MALFORMED("XCR0 without x87", "XCR0", t.k->xcr0 = 6);
+	T_KVM_MALFORMED("XCR0 with AVX without SSE", "XCR0", t.k->xcr0 = 5);
+	T_KVM_MALFORMED("XCR0 with unknown bits", "XCR0", t.k->xcr0 = 7 | (1ULL << 40));
+	T_KVM_MALFORMED("rflags without bit 1", "registers", t.k->regs.rflags = 0x200);
+	T_KVM_MALFORMED("rflags reserved bit", "registers", t.k->regs.rflags |= 1ULL << 40);
+	T_KVM_MALFORMED("rflags VM", "registers", t.k->regs.rflags |= 1ULL << 17);
+	T_KVM_MALFORMED("rip not canonical", "registers", t.k->regs.rip = 0x0000800000000000ULL);
+	T_KVM_MALFORMED("rsp not canonical", "registers", t.k->regs.rsp = 0x8000000000000000ULL);
+	T_KVM_MALFORMED("segment type", "segment register", t.k->sregs.ds.type = 16);
+	T_KVM_MALFORMED("segment dpl", "segment register", t.k->sregs.ss.dpl = 4);
+	T_KVM_MALFORMED("segment flag not 0/1", "segment register", t.k->sregs.tr.present = 2);
+	T_KVM_MALFORMED("segment padding", "segment register", t.k->sregs.ldt.padding = 1);
+	T_KVM_MALFORMED("segment base not canonical", "segment register", t.k->sregs.fs.base = 1ULL << 50);
+	T_KVM_MALFORMED("paging off", "long mode", t.k->sregs.cr0 &= ~0x80000000ULL);
+	T_KVM_MALFORMED("protection off", "long mode", t.k->sregs.cr0 &= ~1ULL);
+	T_KVM_MALFORMED("no PAE", "long mode", t.k->sregs.cr4 &= ~0x20ULL);
+	T_KVM_MALFORMED("EFER without LMA", "long mode", t.k->sregs.efer = 0x100);
+	T_KVM_MALFORMED("32-bit code segment", "long mode", t.k->sregs.cs.l = 0);
+	T_KVM_MALFORMED("code segment both L and D", "long mode", t.k->sregs.cs.db = 1);
+	T_KVM_MALFORMED("CR8 out of range", "long mode", t.k->sregs.cr8 = 16);
+	T_KVM_MALFORMED("APIC base reserved bits", "long mode", t.k->sregs.apic_base |= 1);
+	T_KVM_MALFORMED("GDT base not canonical", "long mode", t.k->sregs.gdt.base = 1ULL << 60);
+	T_KVM_MALFORMED("IDT padding", "long mode", t.k->sregs.idt.padding[1] = 1);
+	T_KVM_MALFORMED("interrupt pending", "interrupt pending", t.k->sregs.interrupt_bitmap[3] = 1);
+	T_KVM_MALFORMED("MXCSR reserved bits", "FPU", t.k->fpu.mxcsr = 0x10000);
+	T_KVM_MALFORMED("FPU padding", "FPU", t.k->fpu.pad2 = 1);
+	T_KVM_MALFORMED("MSR list order", "MSR", t.k->msrs[0].index = 0xc0000100);
+	T_KVM_MALFORMED("MSR reserved", "MSR", t.k->msrs[2].reserved = 1);
+	T_KVM_MALFORMED("PAT with a reserved memory type", "MSR", t.k->msrs[SNAPSHOT_KVM_MSRS - 1].data = 0x0002040600070406ULL);
+	T_KVM_MALFORMED("LSTAR not canonical", "MSR", t.k->msrs[2].data = 1ULL << 48);
+	T_KVM_MALFORMED("SFMASK above 32 bits", "MSR", t.k->msrs[4].data = 1ULL << 32);
+	T_KVM_MALFORMED("grant frame in the kvm special pages", "grant table frame", t.s->gnttab_nr_frames = 1;
+			t.s->gnttab_frame[0] = MICA_RAM_BASE + T_RAM - 2 * 4096);
+
+	/* kvm has two special pages, proc four: the third page from the top is RAM on kvm only. */
+	struct t_snap t;
+	t_build_for(&t, MICA_PLAT_KVM);
+	t.s->gnttab_nr_frames = 1;
+	t.s->gnttab_frame[0] = MICA_RAM_BASE + T_RAM - 3 * 4096;
+	t.k->callback_via = 0;
+	t.k->xcr0 = 1;
+	t.k->msrs[1].data = UINT64_MAX; /* STAR: any selectors */
+	t_fix(&t);
+	t_expect(&t, "kvm: a grant frame below the two special pages, no callback, x87 only, any STAR are fine", NULL);
+	free(t.buf);
+	T_MALFORMED("proc: a grant frame in the third page from the top", "grant table frame", t.s->gnttab_nr_frames = 1;
+		    t.s->gnttab_frame[0] = MICA_RAM_BASE + T_RAM - 3 * 4096);
+}
+
 int main(void)
 {
 	test_valid();
@@ -265,5 +390,6 @@ int main(void)
 	test_checksum();
 	test_layout();
 	test_state();
+	test_kvm();
 	return unit_exit_status();
 }

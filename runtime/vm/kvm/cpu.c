@@ -1,6 +1,7 @@
 /*
- * vCPU setup for PVH entry. The CPUID the guest sees is KVM's supported set with KVM's own
- * signature leaves replaced by Xen's, which name the hypercall MSR and the TSC frequency.
+ * vCPU setup for PVH entry, and the vCPU state a snapshot saves and a restore sets. The CPUID the
+ * guest sees is KVM's supported set with KVM's own signature leaves replaced by Xen's, which name
+ * the hypercall MSR and the TSC frequency.
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -113,6 +114,78 @@ static int cpu_set_tsc(int vcpu_fd, char *err, size_t errlen)
 	if (ioctl(vcpu_fd, KVM_SET_MSRS, &m) != 1)
 		return cpu_fail(err, errlen, "KVM_SET_MSRS(TSC)");
 	return 0;
+}
+
+/* The snapshot's MSRs, in SNAPSHOT_KVM_MSR_LIST order. */
+struct cpu_msrs {
+	struct kvm_msrs hdr;
+	struct kvm_msr_entry e[SNAPSHOT_KVM_MSRS];
+};
+
+int kvm_cpu_save(int vcpu_fd, uint64_t resume_rip, uint64_t resume_rsp, struct snapshot_kvm *k, char *err,
+		 size_t errlen)
+{
+	static const uint32_t list[SNAPSHOT_KVM_MSRS] = {SNAPSHOT_KVM_MSR_LIST};
+	if (ioctl(vcpu_fd, KVM_GET_REGS, &k->regs) != 0)
+		return cpu_fail(err, errlen, "KVM_GET_REGS");
+	if (ioctl(vcpu_fd, KVM_GET_SREGS, &k->sregs) != 0)
+		return cpu_fail(err, errlen, "KVM_GET_SREGS");
+	/* Never at the ready call's exit (an injected vector is taken before the OUT runs); a file cannot hold one. */
+	for (size_t i = 0; i < sizeof(k->sregs.interrupt_bitmap) / sizeof(k->sregs.interrupt_bitmap[0]); i++)
+		if (k->sregs.interrupt_bitmap[i]) {
+			snprintf(err, errlen, "an interrupt was being delivered at the ready call; no snapshot written");
+			return -1;
+		}
+	if (ioctl(vcpu_fd, KVM_GET_FPU, &k->fpu) != 0)
+		return cpu_fail(err, errlen, "KVM_GET_FPU");
+	struct kvm_xcrs xcrs = {0};
+	k->xcr0 = 1;
+	if (ioctl(vcpu_fd, KVM_GET_XCRS, &xcrs) == 0)
+		for (uint32_t i = 0; i < xcrs.nr_xcrs && i < KVM_MAX_XCRS; i++)
+			if (xcrs.xcrs[i].xcr == 0)
+				k->xcr0 = xcrs.xcrs[i].value;
+	struct cpu_msrs m = {.hdr = {.nmsrs = SNAPSHOT_KVM_MSRS}};
+	for (int i = 0; i < SNAPSHOT_KVM_MSRS; i++)
+		m.e[i].index = list[i];
+	if (ioctl(vcpu_fd, KVM_GET_MSRS, &m) != SNAPSHOT_KVM_MSRS)
+		return cpu_fail(err, errlen, "KVM_GET_MSRS");
+	for (int i = 0; i < SNAPSHOT_KVM_MSRS; i++) {
+		k->msrs[i].index = list[i];
+		k->msrs[i].reserved = 0;
+		k->msrs[i].data = m.e[i].data;
+	}
+	/* Where the ready call returns, with 1 (docs/abi.md §14); the rest is the call's own state. */
+	k->regs.rip = resume_rip;
+	k->regs.rsp = resume_rsp;
+	k->regs.rax = 1;
+	return 0;
+}
+
+int kvm_cpu_restore(int kvm_fd, int vcpu_fd, const struct snapshot_kvm *k, char *err, size_t errlen)
+{
+	if (cpu_set_cpuid(kvm_fd, vcpu_fd, err, errlen) != 0)
+		return -1;
+	struct kvm_sregs sregs = k->sregs;
+	if (ioctl(vcpu_fd, KVM_SET_SREGS, &sregs) != 0)
+		return cpu_fail(err, errlen, "KVM_SET_SREGS (the snapshot's control registers)");
+	if (k->xcr0 != 1) {
+		struct kvm_xcrs xcrs = {.nr_xcrs = 1, .xcrs = {{.xcr = 0, .value = k->xcr0}}};
+		if (ioctl(vcpu_fd, KVM_SET_XCRS, &xcrs) != 0)
+			return cpu_fail(err, errlen, "KVM_SET_XCRS (the snapshot's XCR0: taken on another CPU?)");
+	}
+	struct kvm_fpu fpu = k->fpu;
+	if (ioctl(vcpu_fd, KVM_SET_FPU, &fpu) != 0)
+		return cpu_fail(err, errlen, "KVM_SET_FPU");
+	struct kvm_regs regs = k->regs;
+	if (ioctl(vcpu_fd, KVM_SET_REGS, &regs) != 0)
+		return cpu_fail(err, errlen, "KVM_SET_REGS");
+	struct cpu_msrs m = {.hdr = {.nmsrs = SNAPSHOT_KVM_MSRS}};
+	for (int i = 0; i < SNAPSHOT_KVM_MSRS; i++)
+		m.e[i] = (struct kvm_msr_entry){.index = k->msrs[i].index, .data = k->msrs[i].data};
+	if (ioctl(vcpu_fd, KVM_SET_MSRS, &m) != SNAPSHOT_KVM_MSRS)
+		return cpu_fail(err, errlen, "KVM_SET_MSRS (the snapshot's MSRs)");
+	/* As at a boot: guest TSC = host TSC, so the pvclock mica publishes holds for the guest. */
+	return cpu_set_tsc(vcpu_fd, err, errlen);
 }
 
 int kvm_cpu_setup(int kvm_fd, int vcpu_fd, uint32_t entry, uint32_t start_info, char *err, size_t errlen)

@@ -1,7 +1,9 @@
 /*
- * kvm backend: the guest is a one-vCPU hardware VM entered at its PVH entry point. Hypercalls,
- * the hypercall-page MSR and halts exit to this loop; events reach the guest as its upcall vector.
+ * kvm backend: the guest is a one-vCPU hardware VM entered at its PVH entry point, or resumed from
+ * a snapshot whose pages it maps copy-on-write. Hypercalls, the hypercall-page MSR and halts exit
+ * to this loop; events reach the guest as its upcall vector.
  */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -11,10 +13,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 #include "dev/blkback.h"
 #include "dev/netback.h"
+#include "snapshot/snapshot.h"
 #include "util/log.h"
 #include "vm/kvm/cpu.h"
 #include "vm/run.h"
@@ -35,6 +39,11 @@ struct kvm_vm {
 	size_t run_size;
 	uint8_t *mem; /* guest-physical [0, MICA_RAM_BASE + RAM) */
 	size_t mem_size;
+	int memfd;    /* backs mem on a boot (what --snapshot saves from); -1 on a restore */
+	const struct run_config *cfg;
+	const struct image *img; /* a boot's image (file_len bytes at file), for --snapshot */
+	const uint8_t *file;
+	size_t file_len;
 	timer_t timer;
 	bool timer_made;
 	uint64_t timer_armed; /* absolute monotonic ns of the pending SIGALRM, 0: none */
@@ -86,7 +95,56 @@ static int kvm_fail(const char *what)
 	return -1;
 }
 
-static int kvm_create(struct kvm_vm *vm, uint64_t ram)
+/* A memfd, not anonymous memory: its allocated ranges are the pages a snapshot saves. */
+static int kvm_boot_memory(struct kvm_vm *vm)
+{
+	vm->memfd = memfd_create("mica-guest-ram", MFD_CLOEXEC);
+	if (vm->memfd < 0 || ftruncate(vm->memfd, (off_t)vm->mem_size) != 0) {
+		log_error("cannot create guest memory of %llu bytes (%s)", (unsigned long long)vm->g.ram_size,
+			  strerror(errno));
+		return -1;
+	}
+	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, vm->memfd, 0);
+	if (vm->mem == MAP_FAILED) {
+		vm->mem = NULL;
+		log_error("cannot allocate guest memory of %llu bytes (%s)", (unsigned long long)vm->g.ram_size,
+			  strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Guest memory of a restore: anonymous and private (untouched pages read as zero), with each stored
+ * extent mapped private from the snapshot file over it. Nothing is copied: the guest and mica read
+ * the file's page cache, and a write copies only the page written. The cost is one mmap per
+ * extent, whatever the RAM size.
+ */
+static int kvm_restore_memory(struct kvm_vm *vm, const struct snapshot *snap)
+{
+	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		       -1, 0);
+	if (vm->mem == MAP_FAILED) {
+		vm->mem = NULL;
+		log_error("cannot allocate guest memory of %llu bytes (%s)", (unsigned long long)vm->g.ram_size,
+			  strerror(errno));
+		return -1;
+	}
+	uint64_t off = snap->v.hdr->data_offset;
+	for (uint32_t i = 0; i < snap->v.hdr->nextents; i++) {
+		const struct snapshot_extent *e = &snap->v.extents[i];
+		size_t len = (size_t)e->pages * MICA_PAGE_SIZE;
+		if (mmap(vm->mem + e->gaddr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, snap->fd,
+			 (off_t)off) == MAP_FAILED) {
+			log_error("cannot map the snapshot's pages into guest memory (%s)", strerror(errno));
+			return -1;
+		}
+		off += len;
+	}
+	return 0;
+}
+
+static int kvm_create(struct kvm_vm *vm, uint64_t ram, const struct snapshot *snap)
 {
 	if (ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
 		log_error("kvm: /dev/kvm speaks API version %d, mica needs %d",
@@ -113,23 +171,8 @@ static int kvm_create(struct kvm_vm *vm, uint64_t ram)
 
 	vm->g.ram_size = ram;
 	vm->mem_size = MICA_RAM_BASE + ram;
-	/* A memfd, not anonymous memory: a file is what a snapshot can save and map back. */
-	int memfd = memfd_create("mica-guest-ram", MFD_CLOEXEC);
-	if (memfd < 0 || ftruncate(memfd, (off_t)vm->mem_size) != 0) {
-		log_error("cannot create guest memory of %llu bytes (%s)", (unsigned long long)ram,
-			  strerror(errno));
-		if (memfd >= 0)
-			close(memfd);
+	if ((snap ? kvm_restore_memory(vm, snap) : kvm_boot_memory(vm)) != 0)
 		return -1;
-	}
-	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, memfd, 0);
-	close(memfd); /* the mapping keeps the memory */
-	if (vm->mem == MAP_FAILED) {
-		vm->mem = NULL;
-		log_error("cannot allocate guest memory of %llu bytes (%s)", (unsigned long long)ram,
-			  strerror(errno));
-		return -1;
-	}
 	vm->g.ram = vm->mem + MICA_RAM_BASE;
 	struct kvm_userspace_memory_region slot = {
 		.slot = 0, .guest_phys_addr = 0, .memory_size = vm->mem_size, .userspace_addr = (uintptr_t)vm->mem};
@@ -283,11 +326,74 @@ static int kvm_wait(struct kvm_vm *vm, const struct run_config *cfg, uint64_t ru
 	return rc;
 }
 
+/* Each image segment as {page-aligned start, length, PROT_* bits}, as the snapshot header lists them. */
+static uint32_t kvm_segments(const struct image *img, uint64_t out[][3])
+{
+	uint32_t n = 0;
+	for (; n < img->nsegments && n < SNAPSHOT_MAX_SEGMENTS; n++) {
+		const struct image_segment *s = &img->seg[n];
+		uint64_t start = s->vaddr & ~(MICA_PAGE_SIZE - 1);
+		out[n][0] = start;
+		out[n][1] = ((s->vaddr + s->memsz + MICA_PAGE_SIZE - 1) & ~(MICA_PAGE_SIZE - 1)) - start;
+		out[n][2] = (uint64_t)((s->flags & PF_R ? PROT_READ : 0) | (s->flags & PF_W ? PROT_WRITE : 0) |
+				       (s->flags & PF_X ? PROT_EXEC : 0));
+	}
+	return n;
+}
+
+/*
+ * The guest's ready hypercall under --snapshot: its memory (from guest-physical 0: the start info
+ * and command line pages below RAM too), its vCPU and the runtime's state go to the file, and the
+ * guest never runs again. Returns mica's exit status (0: saved).
+ */
+static int kvm_snapshot(struct kvm_vm *vm, uint64_t ctx_addr)
+{
+	const struct run_config *cfg = vm->cfg;
+	struct snapshot_kvm k = {.size = sizeof(k)};
+	char err[256];
+
+	console_drain(&vm->g);
+	const struct mica_ready_ctx *ctx = guest_ptr(&vm->g, ctx_addr, sizeof(*ctx));
+	if (!ctx || ctx_addr % 8) {
+		log_error("guest's ready context is outside its RAM: no snapshot written");
+		return MICA_EXIT_CRASH;
+	}
+	if (vm->g.shared == &kvm_boot_shared) {
+		log_error("%s: the guest signalled ready before it placed its shared_info page: no snapshot written",
+			  cfg->snapshot_path);
+		return MICA_EXIT_FAILURE;
+	}
+	k.shared_info = MICA_RAM_BASE + (uint64_t)((uint8_t *)vm->g.shared - vm->g.ram);
+	k.callback_via = vm->g.callback_via;
+	if (kvm_cpu_save(vm->vcpu_fd, ctx->rip, ctx->rsp, &k, err, sizeof(err)) != 0) {
+		log_error("kvm: %s", err);
+		return MICA_EXIT_FAILURE;
+	}
+	struct snapshot_source src = {
+		.g = &vm->g,
+		.memfd = vm->memfd,
+		.platform = MICA_PLAT_KVM,
+		.kvm = &k,
+		.image = vm->file,
+		.image_len = vm->file_len,
+		.app = vm->img->note.app,
+		.ready_ctx = ctx_addr,
+	};
+	src.nsegments = kvm_segments(vm->img, src.seg);
+	if (snapshot_write(cfg->snapshot_path, &src, err, sizeof(err)) != 0) {
+		log_error("%s: %s", cfg->snapshot_path, err);
+		return MICA_EXIT_FAILURE;
+	}
+	return 0;
+}
+
 static int kvm_hypercall(struct kvm_vm *vm, const struct run_config *cfg, uint64_t run_deadline, uint32_t nr)
 {
 	struct kvm_regs *r = &vm->run->s.regs.regs;
 	uint64_t args[5] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8};
 	bool wait;
+	if (nr == MICA_HC_READY && cfg->snapshot_path)
+		return kvm_snapshot(vm, args[0]);
 	long val = hypercall_dispatch(&vm->g, nr, args, &wait);
 	if (vm->g.end != GUEST_RUNNING)
 		return guest_end_status(&vm->g);
@@ -371,7 +477,8 @@ static int kvm_loop(struct kvm_vm *vm, const struct run_config *cfg)
 {
 	uint64_t run_deadline = cfg->timeout_ns ? cfg->start_ns + cfg->timeout_ns : 0;
 
-	vm->stdin_open = console_stdin_usable();
+	/* A snapshot holds no input: what the restored guest reads comes from its own stdin. */
+	vm->stdin_open = !cfg->snapshot_path && console_stdin_usable();
 	for (;;) {
 		vm->run->immediate_exit = 0; /* before the checks: a signal after them sets it again */
 		if (kvm_signal)
@@ -404,6 +511,8 @@ static void kvm_destroy(struct kvm_vm *vm)
 		munmap(vm->run, vm->run_size);
 	if (vm->mem)
 		munmap(vm->mem, vm->mem_size);
+	if (vm->memfd >= 0)
+		close(vm->memfd);
 	if (vm->vcpu_fd >= 0)
 		close(vm->vcpu_fd);
 	if (vm->vm_fd >= 0)
@@ -412,37 +521,99 @@ static void kvm_destroy(struct kvm_vm *vm)
 		close(vm->kvm_fd);
 }
 
-int kvm_run(const struct run_config *cfg, const struct image *img, const uint8_t *file,
+/* A boot: the image loaded, the start info built, the vCPU at the PVH entry. */
+static int kvm_boot(struct kvm_vm *vm, const struct run_config *cfg, const struct run_blob *initrd)
+{
+	char err[256];
+	kvm_load(vm, vm->img, vm->file);
+	if (hvm_start_info_build(&vm->g, vm->mem, cfg->argc, cfg->argv, cfg->nenv, cfg->env, cfg->start_ns,
+				 err, sizeof(err)) != 0) {
+		log_error("%s: %s", cfg->image_path, err);
+		return -1;
+	}
+	if (initrd->size)
+		hvm_start_info_initrd(&vm->g, vm->mem, initrd->data, initrd->size);
+	if (netback_start(&vm->g, cfg) != 0 || blkback_start(&vm->g, cfg) != 0)
+		return -1;
+	if (kvm_cpu_setup(vm->kvm_fd, vm->vcpu_fd, vm->img->pvh_entry, MICA_KVM_START_INFO, err, sizeof(err)) != 0) {
+		log_error("kvm: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A restore (memory already mapped from the snapshot): the special pages and shared_info where the
+ * guest had them, the runtime state, this run's start, fresh entropy and the saved vCPU. pvclock
+ * is published afresh before the guest runs; the guest re-reads time after its ready call.
+ */
+static int kvm_resume(struct kvm_vm *vm, const struct run_config *cfg, const struct snapshot *snap)
+{
+	const struct snapshot_kvm *k = snap->v.kvm;
+	char err[256];
+	uint64_t special = MICA_RAM_BASE + vm->g.ram_size - HVM_START_INFO_RESERVED;
+
+	/* From the top down, as hvm_start_info_build placed them: the console ring, the xenstore ring. */
+	vm->g.console = guest_ptr(&vm->g, special + HVM_START_INFO_RESERVED - MICA_PAGE_SIZE, MICA_PAGE_SIZE);
+	vm->g.store = guest_ptr(&vm->g, special, MICA_PAGE_SIZE);
+	vm->g.ext = (struct mica_start_ext *)(vm->mem + MICA_KVM_START_INFO + MICA_START_EXT_OFFSET);
+	vm->g.shared = guest_ptr(&vm->g, k->shared_info, MICA_PAGE_SIZE);
+	vm->g.callback_via = k->callback_via;
+	snapshot_state_apply(&vm->g, snap->v.state);
+
+	/* This run's start and stdin; the wall clock is recomputed for this host boot. */
+	vm->g.ext->runtime_start_ns = cfg->start_ns;
+	__atomic_store_n(&vm->g.ext->flags, 0, __ATOMIC_RELEASE);
+	vm->g.shared->wc_version = 0;
+	/* An event the saved guest had not taken yet is delivered once it runs. */
+	vm->g.upcall_raised = vm->g.shared->vcpu_info[0].evtchn_upcall_pending != 0;
+	struct mica_ready_ctx *ctx = guest_ptr(&vm->g, snap->v.hdr->ready_ctx, sizeof(*ctx));
+	if (getrandom(ctx->entropy, sizeof(ctx->entropy), 0) != (ssize_t)sizeof(ctx->entropy)) {
+		log_error("cannot get entropy for the restored guest (%s)", strerror(errno));
+		return -1;
+	}
+	if (kvm_cpu_restore(vm->kvm_fd, vm->vcpu_fd, k, err, sizeof(err)) != 0) {
+		log_error("kvm: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* mica's status once the loop stops: the guest's own, unless a --snapshot never happened. */
+static int kvm_end(struct kvm_vm *vm, const struct run_config *cfg, int status)
+{
+	if (cfg->snapshot_path && vm->g.end == GUEST_POWEROFF) {
+		log_error("guest powered off (status %d) without signalling ready (mica_ready): no snapshot "
+			  "written", status);
+		return MICA_EXIT_FAILURE;
+	}
+	return status;
+}
+
+int kvm_run(const struct run_config *cfg, const struct image *img, const uint8_t *file, size_t file_len,
 	    const struct run_blob *initrd)
 {
 	static struct kvm_vm vm;
-	char err[256];
+	const struct snapshot *snap = cfg->restore_snapshot;
 	int status = MICA_EXIT_FAILURE;
 
-	vm.kvm_fd = vm.vm_fd = vm.vcpu_fd = -1;
+	vm.kvm_fd = vm.vm_fd = vm.vcpu_fd = vm.memfd = -1;
+	vm.cfg = cfg;
+	vm.img = img;
+	vm.file = file;
+	vm.file_len = file_len;
 	vm.g.hvm = true;
 	vm.g.shared = &kvm_boot_shared;
-	vm.g.echo_offered = (img->note.devices & MICA_DEV_ECHO) != 0;
+	vm.g.echo_offered = !snap && (img->note.devices & MICA_DEV_ECHO) != 0;
 	pvclock_start(&vm.g, cfg->start_tsc, cfg->start_ns);
 
-	if (kvm_open(&vm) != 0 || kvm_create(&vm, cfg->mem) != 0 || kvm_signals(&vm) != 0)
+	if (kvm_open(&vm) != 0 || kvm_create(&vm, snap ? snap->v.hdr->ram_size : cfg->mem, snap) != 0 ||
+	    kvm_signals(&vm) != 0)
 		goto out;
-	kvm_load(&vm, img, file);
-	if (hvm_start_info_build(&vm.g, vm.mem, cfg->argc, cfg->argv, cfg->nenv, cfg->env, cfg->start_ns,
-				 err, sizeof(err)) != 0) {
-		log_error("%s: %s", cfg->image_path, err);
+	if (snap ? kvm_resume(&vm, cfg, snap) != 0 : kvm_boot(&vm, cfg, initrd) != 0)
 		goto out;
-	}
-	if (initrd->size)
-		hvm_start_info_initrd(&vm.g, vm.mem, initrd->data, initrd->size);
-	if (netback_start(&vm.g, cfg) != 0 || blkback_start(&vm.g, cfg) != 0)
-		goto out;
-	if (kvm_cpu_setup(vm.kvm_fd, vm.vcpu_fd, img->pvh_entry, MICA_KVM_START_INFO, err, sizeof(err)) != 0) {
-		log_error("kvm: %s", err);
-		goto out;
-	}
 	pvclock_update(&vm.g);
-	status = kvm_loop(&vm, cfg);
+	status = kvm_end(&vm, cfg, kvm_loop(&vm, cfg));
 out:
 	if (vm.g.console)
 		console_drain(&vm.g);

@@ -53,7 +53,8 @@ hcpage_template:
 /*
  * Bootstrap, entered from the loader with %rdi = params (inside this page). It faults in what
  * the guest will touch, applies segment permissions, removes every mapping but guest RAM and
- * this page, arms the filter, tells mica the listener fd, and jumps to the image entry.
+ * this page, arms the filter, tells mica the listener fd, waits in the park call if asked to,
+ * and jumps to the image entry or the restored context.
  */
 	.org hcpage_template + HCPAGE_BOOTSTRAP_OFFSET, 0xcc
 	mov	%rdi, %r12
@@ -115,7 +116,13 @@ hcpage_template:
 	xor	%r10d, %r10d
 	syscall
 
-	mov	HCP_RESTORE(%r12), %r15
+	/* Parked: RAM is filled (and the restore context set) while this call waits. */
+	cmpq	$0, HCP_PARK(%r12)
+	je	7f
+	mov	$HCPAGE_PARK_SYSNR, %eax
+	syscall
+
+7:	mov	HCP_RESTORE(%r12), %r15
 	test	%r15, %r15
 	jnz	10f
 

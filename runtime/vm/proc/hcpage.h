@@ -22,6 +22,13 @@
 #define HCP_FPROG 280       /* struct sock_fprog */
 #define HCP_FILTER 296      /* the filter instructions */
 #define HCP_POPULATE 552    /* {addr, len}: fault in now, one call instead of a fault per page */
+#define HCP_PARK 1320       /* non-zero: wait in a park call, sandboxed, before entering the guest */
+
+/*
+ * The park call: a system call from the bootstrap that mica answers only once a parked guest
+ * process (proc_park) has been given its restored memory. Outside the hypercall slots.
+ */
+#define HCPAGE_PARK_SYSNR (MICA_PROC_HC_SYSNR_BASE + MICA_HC_SLOTS)
 
 #ifndef __ASSEMBLY__
 #include <linux/filter.h>
@@ -39,10 +46,12 @@ struct hcpage_params {
 	struct sock_fprog fprog;
 	struct sock_filter filter[HCPAGE_MAX_FILTER];
 	uint64_t populate[HCPAGE_POPULATE_MAX][2];
+	uint64_t park;
 };
 
 _Static_assert(__builtin_offsetof(struct hcpage_params, populate) == HCP_POPULATE, "hcpage layout");
 _Static_assert(__builtin_offsetof(struct hcpage_params, protect) == HCP_PROTECT, "hcpage layout");
+_Static_assert(__builtin_offsetof(struct hcpage_params, park) == HCP_PARK, "hcpage layout");
 _Static_assert(__builtin_offsetof(struct hcpage_params, unmap) == HCP_UNMAP, "hcpage layout");
 _Static_assert(__builtin_offsetof(struct hcpage_params, entry) == HCP_ENTRY, "hcpage layout");
 _Static_assert(__builtin_offsetof(struct hcpage_params, handshake) == HCP_HANDSHAKE, "hcpage layout");

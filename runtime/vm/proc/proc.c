@@ -7,11 +7,13 @@
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <sys/types.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -46,6 +48,11 @@
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
 
+/* Linux 5.11; musl 1.2.3's headers lack it. */
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
 /* Linux 5.14; musl 1.2.3's headers predate it. */
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
@@ -60,6 +67,17 @@
 /* Runtime-private boot handshake word: last 4 bytes of the start_info page. */
 #define PROC_HANDSHAKE_OFFSET (MICA_PAGE_SIZE - 4)
 
+/* What the CLONE_VM child needs until it has exec'd the loader. */
+struct proc_child_args {
+	pid_t monitor;
+	int memfd;
+	int loader_fd;
+};
+
+/* Stack of the CLONE_VM child: raw system calls only, up to the exec. */
+#define PROC_CHILD_STACK 8192
+
+/* One run's state; allocated per run, so threads of one process (mica serve) run many at once. */
 struct proc_vm {
 	struct guest g;
 	int memfd;
@@ -70,6 +88,7 @@ struct proc_vm {
 	int pidfd;
 	int listener;
 	int sigfd;
+	int stop_fd;                /* run_embed's: readable when the caller wants the guest stopped */
 	bool stdin_open;
 	uint64_t block_id;
 	/* The run, and for --snapshot the image the save at the ready hypercall records */
@@ -77,6 +96,12 @@ struct proc_vm {
 	const struct image *img;
 	const uint8_t *file;
 	size_t file_len;
+	bool parked;                /* waiting in its park call (park_id), sandboxed, for a restore */
+	uint64_t park_id;
+	uint64_t restore_start_ns;  /* when a restore began; 0: not a restore */
+	uint64_t restore_ns;        /* from then to the restored guest's first hypercall; 0: none yet */
+	struct proc_child_args child;
+	char child_stack[PROC_CHILD_STACK] __attribute__((aligned(16)));
 };
 
 static const char *proc_signal_story(int sig)
@@ -128,7 +153,8 @@ static uint64_t proc_filled_end(const struct image *img)
 	return end;
 }
 
-static int proc_map_guest(struct proc_vm *vm, const struct image *img, const uint8_t *file)
+/* Maps guest RAM and the hypercall page in mica, the special pages faulted in; -1 after one log line. */
+static int proc_map_ram(struct proc_vm *vm)
 {
 	vm->map = mmap(NULL, vm->map_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->memfd, 0);
 	if (vm->map == MAP_FAILED) {
@@ -138,9 +164,17 @@ static int proc_map_guest(struct proc_vm *vm, const struct image *img, const uin
 		return -1;
 	}
 	vm->g.ram = vm->map;
+	proc_populate(vm->map + vm->g.ram_size - START_INFO_RESERVED, START_INFO_RESERVED + MICA_PAGE_SIZE);
+	start_info_attach(&vm->g);
+	return 0;
+}
+
+static int proc_map_guest(struct proc_vm *vm, const struct image *img, const uint8_t *file)
+{
+	if (proc_map_ram(vm) != 0)
+		return -1;
 	uint64_t filled = proc_filled_end(img) - img->lowest;
 	proc_populate(guest_ptr(&vm->g, img->lowest, filled), filled);
-	proc_populate(vm->map + vm->g.ram_size - START_INFO_RESERVED, START_INFO_RESERVED + MICA_PAGE_SIZE);
 	for (unsigned int i = 0; i < img->nsegments; i++) {
 		const struct image_segment *s = &img->seg[i];
 		memcpy(guest_ptr(&vm->g, s->vaddr, s->memsz), file + s->offset, s->filesz);
@@ -214,15 +248,11 @@ static long proc_raw_syscall(long nr, long a1, long a2, long a3, long a4, long a
 	return ret;
 }
 
-struct proc_child_args {
-	pid_t monitor;
-	int memfd;
-	int loader_fd;
-};
-
 /*
  * Runs on its own stack in a CLONE_VM child: arranges what survives exec (no core dumps, no new
- * privileges, death with mica, guest memory at fd 3) and execs the loader.
+ * privileges, death with the thread that made it, guest memory at fd 3 and no other fd of mica's:
+ * a gateway's other instances' pipes and its clients' sockets must not live on in a guest) and
+ * execs the loader.
  */
 static int proc_child(void *arg)
 {
@@ -239,6 +269,9 @@ static int proc_child(void *arg)
 		proc_raw_syscall(SYS_fcntl, PROC_LOADER_GUEST_FD, F_SETFD, 0, 0, 0);
 	else
 		proc_raw_syscall(SYS_dup2, a->memfd, PROC_LOADER_GUEST_FD, 0, 0, 0);
+	/* Close-on-exec rather than closed: the loader's own fd must last until the exec. */
+	proc_raw_syscall(SYS_close_range, 0, PROC_LOADER_GUEST_FD - 1, CLOSE_RANGE_CLOEXEC, 0, 0);
+	proc_raw_syscall(SYS_close_range, PROC_LOADER_GUEST_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC, 0, 0);
 	proc_raw_syscall(SYS_execveat, a->loader_fd, (long)"", (long)argv, (long)envp, AT_EMPTY_PATH);
 	proc_raw_syscall(SYS_exit_group, 127, 0, 0, 0, 0);
 	return 127;
@@ -247,12 +280,9 @@ static int proc_child(void *arg)
 /* Starts the guest process; it execs the loader while mica goes on loading the image. */
 static int proc_spawn(struct proc_vm *vm)
 {
-	static struct proc_child_args args;
-	static char stack[8192] __attribute__((aligned(16)));
-
-	args = (struct proc_child_args){getpid(), vm->memfd, vm->loader_fd};
-	vm->pid = clone(proc_child, stack + sizeof(stack), CLONE_VM | CLONE_PIDFD | SIGCHLD, &args,
-			&vm->pidfd);
+	vm->child = (struct proc_child_args){getpid(), vm->memfd, vm->loader_fd};
+	vm->pid = clone(proc_child, vm->child_stack + sizeof(vm->child_stack), CLONE_VM | CLONE_PIDFD | SIGCHLD,
+			&vm->child, &vm->pidfd);
 	if (vm->pid < 0) {
 		vm->pid = 0;
 		log_error("cannot create the guest process (%s)", strerror(errno));
@@ -356,6 +386,8 @@ static int proc_notification(struct proc_vm *vm, int *status)
 
 	uint64_t ip = req.data.instruction_pointer;
 	long nr = req.data.nr;
+	if (vm->restore_start_ns && !vm->restore_ns)
+		vm->restore_ns = guest_now_ns() - vm->restore_start_ns;
 	bool from_page = ip >= MICA_PROC_HCPAGE && ip < MICA_PROC_HCPAGE + MICA_PAGE_SIZE;
 	if (from_page && nr == MICA_PROC_HC_SYSNR_BASE + MICA_HC_READY && vm->cfg->snapshot_path) {
 		*status = proc_snapshot(vm, req.data.args[0]);
@@ -431,6 +463,7 @@ static int proc_loop(struct proc_vm *vm, const struct run_config *cfg)
 
 	/* A snapshot holds no input: what the restored guest reads comes from its own stdin. */
 	vm->stdin_open = !cfg->snapshot_path && console_stdin_usable();
+	int stdin_fd = console_host_input();
 	for (;;) {
 		uint64_t now = guest_now_ns();
 		if (vm->g.blocked) {
@@ -456,13 +489,14 @@ static int proc_loop(struct proc_vm *vm, const struct run_config *cfg)
 			tsp = &ts;
 		}
 		bool want_stdin = vm->stdin_open && console_input_space(&vm->g) > 0;
-		struct pollfd pfd[3 + GUEST_MAX_HOST_FDS] = {
+		struct pollfd pfd[4 + GUEST_MAX_HOST_FDS] = {
 			{.fd = vm->listener, .events = POLLIN},
 			{.fd = vm->sigfd, .events = POLLIN},
-			{.fd = want_stdin ? STDIN_FILENO : -1, .events = POLLIN},
+			{.fd = want_stdin ? stdin_fd : -1, .events = POLLIN},
+			{.fd = vm->stop_fd, .events = POLLIN},
 		};
-		unsigned int nhost = guest_fd_pollfds(&vm->g, pfd + 3);
-		if (ppoll(pfd, 3 + nhost, tsp, NULL) < 0) {
+		unsigned int nhost = guest_fd_pollfds(&vm->g, pfd + 4);
+		if (ppoll(pfd, 4 + nhost, tsp, NULL) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("poll failed: %s", strerror(errno));
@@ -475,6 +509,8 @@ static int proc_loop(struct proc_vm *vm, const struct run_config *cfg)
 				return 128 + (int)ssi.ssi_signo;
 			}
 		}
+		if (pfd[3].revents)
+			return 128 + SIGKILL;
 		if (pfd[0].revents & POLLIN) {
 			if (proc_notification(vm, &status) != 0)
 				return proc_end(vm, cfg, status);
@@ -483,7 +519,7 @@ static int proc_loop(struct proc_vm *vm, const struct run_config *cfg)
 		}
 		if (pfd[2].revents & (POLLIN | POLLHUP))
 			vm->stdin_open = console_feed_stdin(&vm->g);
-		guest_fd_dispatch(&vm->g, pfd + 3, nhost);
+		guest_fd_dispatch(&vm->g, pfd + 4, nhost);
 	}
 }
 
@@ -540,9 +576,24 @@ static void proc_restore_populate(struct hcpage_params *p, const struct snapshot
 	}
 }
 
+/* The bootstrap's parameters for a restored guest: the snapshot's segments and stored pages. */
+static struct hcpage_params *proc_fill_hcpage_restore(struct proc_vm *vm, const struct snapshot *snap)
+{
+	const struct snapshot_header *h = snap->v.hdr;
+	struct hcpage_params *p = proc_fill_hcpage(vm);
+	for (uint32_t i = 0; i < h->nsegments && i < HCPAGE_PROTECT_MAX; i++) {
+		p->protect[i][0] = h->seg[i].addr;
+		p->protect[i][1] = h->seg[i].len;
+		p->protect[i][2] = h->seg[i].prot;
+	}
+	proc_restore_populate(p, snap);
+	return p;
+}
+
 /*
- * Guest RAM for a restore: a fresh memfd holding the stored pages (docs/abi.md §14 on why proc
- * copies them), the runtime state of the snapshot, the present time and fresh entropy.
+ * Guest RAM for a restore: the memfd (fresh, or a parked guest's) gets the stored pages
+ * (docs/abi.md §14 on why proc copies them), then the runtime state of the snapshot, the present
+ * time and fresh entropy.
  */
 static int proc_restore_memory(struct proc_vm *vm, const struct run_config *cfg, const struct snapshot *snap)
 {
@@ -551,15 +602,8 @@ static int proc_restore_memory(struct proc_vm *vm, const struct run_config *cfg,
 		log_error("cannot fill guest memory from the snapshot (%s)", strerror(errno));
 		return -1;
 	}
-	vm->map = mmap(NULL, vm->map_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->memfd, 0);
-	if (vm->map == MAP_FAILED) {
-		vm->map = NULL;
-		log_error("cannot map guest memory of %llu bytes (%s)", (unsigned long long)h->ram_size, strerror(errno));
+	if (!vm->map && proc_map_ram(vm) != 0)
 		return -1;
-	}
-	vm->g.ram = vm->map;
-	proc_populate(vm->map + vm->g.ram_size - START_INFO_RESERVED, START_INFO_RESERVED + MICA_PAGE_SIZE);
-	start_info_attach(&vm->g);
 	snapshot_state_apply(&vm->g, snap->v.state);
 
 	/* This run's start and stdin; the wall clock is recomputed for this host boot. */
@@ -573,58 +617,121 @@ static int proc_restore_memory(struct proc_vm *vm, const struct run_config *cfg,
 		log_error("cannot get entropy for the restored guest (%s)", strerror(errno));
 		return -1;
 	}
-
-	struct hcpage_params *p = proc_fill_hcpage(vm);
-	p->restore = h->ready_ctx;
-	for (uint32_t i = 0; i < h->nsegments && i < HCPAGE_PROTECT_MAX; i++) {
-		p->protect[i][0] = h->seg[i].addr;
-		p->protect[i][1] = h->seg[i].len;
-		p->protect[i][2] = h->seg[i].prot;
-	}
-	proc_restore_populate(p, snap);
+	/* A parked guest's bootstrap reads the context only once its park call returns. */
+	struct hcpage_params *p = vm->parked ? (struct hcpage_params *)(vm->map + vm->g.ram_size + HCPAGE_PARAMS_OFFSET)
+					      : proc_fill_hcpage_restore(vm, snap);
+	__atomic_store_n(&p->restore, h->ready_ctx, __ATOMIC_RELEASE);
 	return 0;
+}
+
+/*
+ * Run states kept for the next run of a long-lived caller (mica serve): malloc hands a freed one
+ * back to the kernel with madvise, and in a process whose threads run on every CPU each such
+ * call costs a TLB shootdown.
+ */
+#define PROC_VM_CACHE 16
+static pthread_mutex_t proc_vm_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct proc_vm *proc_vm_cache[PROC_VM_CACHE];
+static unsigned int proc_vm_cached;
+
+static struct proc_vm *proc_vm_new(void)
+{
+	struct proc_vm *vm = NULL;
+	pthread_mutex_lock(&proc_vm_cache_lock);
+	if (proc_vm_cached)
+		vm = proc_vm_cache[--proc_vm_cached];
+	pthread_mutex_unlock(&proc_vm_cache_lock);
+	if (vm)
+		memset(vm, 0, sizeof(*vm));
+	/* calloc leaves the pages it takes fresh from the kernel untouched: only what the run uses faults in. */
+	else if (!(vm = calloc(1, sizeof(*vm)))) {
+		log_error("cannot allocate the guest's state (%s)", strerror(errno));
+		return NULL;
+	}
+	vm->memfd = vm->loader_fd = vm->pidfd = vm->listener = vm->sigfd = vm->stop_fd = -1;
+	return vm;
+}
+
+/* Releases everything a run opened and mapped; the guest process is gone by now. */
+static void proc_release(struct proc_vm *vm)
+{
+	int fds[] = {vm->memfd, vm->loader_fd, vm->pidfd, vm->listener, vm->sigfd};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (vm->map)
+		munmap(vm->map, vm->map_size);
+	pthread_mutex_lock(&proc_vm_cache_lock);
+	if (proc_vm_cached < PROC_VM_CACHE) {
+		proc_vm_cache[proc_vm_cached++] = vm;
+		vm = NULL;
+	}
+	pthread_mutex_unlock(&proc_vm_cache_lock);
+	free(vm);
 }
 
 int proc_run(const struct run_config *cfg, const struct image *img, const uint8_t *file, size_t file_len,
 	     const struct run_blob *initrd)
 {
-	/* Static, not on the stack: zeroing it would fault in pages the run never uses. */
-	static struct proc_vm vm;
 	const struct snapshot *snap = cfg->restore_snapshot;
+	struct run_embed *embed = cfg->embed;
 	int status = MICA_EXIT_FAILURE;
+	uint64_t begin_ns = guest_now_ns();
 
-	vm.memfd = vm.loader_fd = vm.pidfd = vm.listener = vm.sigfd = -1;
-	vm.cfg = cfg;
-	vm.img = img;
-	vm.file = file;
-	vm.file_len = file_len;
-	vm.g.echo_offered = !snap && (img->note.devices & MICA_DEV_ECHO) != 0;
-	vm.g.defer_devices = true;
-	pvclock_start(&vm.g, cfg->start_tsc, cfg->start_ns);
+	struct proc_vm *vm;
+	if (snap && embed && embed->parked) {
+		vm = embed->parked;
+		embed->parked = NULL;
+	} else {
+		vm = proc_vm_new();
+	}
+	if (!vm)
+		return MICA_EXIT_FAILURE;
+	vm->restore_start_ns = snap ? begin_ns : 0;
+	vm->stop_fd = embed ? embed->stop_fd : -1;
+	vm->cfg = cfg;
+	vm->img = img;
+	vm->file = file;
+	vm->file_len = file_len;
+	vm->g.echo_offered = !snap && (img->note.devices & MICA_DEV_ECHO) != 0;
+	vm->g.defer_devices = true;
+	pvclock_start(&vm->g, cfg->start_tsc, cfg->start_ns);
+	console_use_fds(embed ? embed->console_in : STDIN_FILENO, embed ? embed->console_out : STDOUT_FILENO);
 
-	/* Signals become events of the loop; the guest inherits them blocked. */
-	sigset_t mask;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGQUIT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	vm.sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	/* Signals become events of the loop and the guest inherits them blocked; an embedding caller keeps its own. */
+	if (!embed) {
+		sigset_t mask;
+		sigemptyset(&mask);
+		sigaddset(&mask, SIGINT);
+		sigaddset(&mask, SIGTERM);
+		sigaddset(&mask, SIGHUP);
+		sigaddset(&mask, SIGQUIT);
+		sigprocmask(SIG_BLOCK, &mask, NULL);
+		vm->sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	}
 
-	if (proc_create_memory(&vm, snap ? snap->v.hdr->ram_size : cfg->mem) != 0 || proc_spawn(&vm) != 0)
+	if (vm->parked) {
+		if (proc_restore_memory(vm, cfg, snap) != 0)
+			goto out;
+		pvclock_update(&vm->g);
+		vm->parked = false;
+		proc_respond(vm, vm->park_id, 0);
+		status = proc_loop(vm, cfg);
 		goto out;
-	if (snap ? proc_restore_memory(&vm, cfg, snap) != 0 : proc_boot_memory(&vm, cfg, img, file, initrd) != 0)
+	}
+	if (proc_create_memory(vm, snap ? snap->v.hdr->ram_size : cfg->mem) != 0 || proc_spawn(vm) != 0)
 		goto out;
-	pvclock_update(&vm.g);
-	proc_go(&vm);
+	if (snap ? proc_restore_memory(vm, cfg, snap) != 0 : proc_boot_memory(vm, cfg, img, file, initrd) != 0)
+		goto out;
+	pvclock_update(&vm->g);
+	proc_go(vm);
 
-	switch (proc_handshake(&vm)) {
+	switch (proc_handshake(vm)) {
 	case 0:
-		status = proc_loop(&vm, cfg);
+		status = proc_loop(vm, cfg);
 		break;
 	case 1:
-		status = proc_guest_died(&vm);
+		status = proc_guest_died(vm);
 		break;
 	default:
 		break;
@@ -632,18 +739,75 @@ int proc_run(const struct run_config *cfg, const struct image *img, const uint8_
 out:
 	/* Killed first so its teardown overlaps the console drain; reaped last, since an orphan
 	 * would be left to an init that may never reap it. */
-	if (vm.pid > 0)
-		syscall(SYS_pidfd_send_signal, vm.pidfd, SIGKILL, NULL, 0);
-	if (vm.g.console)
-		console_drain(&vm.g);
-	if (vm.pid > 0) {
+	if (vm->pid > 0)
+		syscall(SYS_pidfd_send_signal, vm->pidfd, SIGKILL, NULL, 0);
+	if (vm->g.console)
+		console_drain(&vm->g);
+	if (vm->pid > 0) {
 		siginfo_t si;
-		proc_reap(&vm, &si, 0);
+		proc_reap(vm, &si, 0);
 	}
-	if (cfg->stats && vm.g.ext)
-		guest_print_stats(&vm.g, cfg->start_ns);
-	netback_stop(&vm.g, cfg->stats && vm.g.ext);
-	blkback_stop(&vm.g, cfg->stats && vm.g.ext);
-	xenstore_destroy(&vm.g);
+	if (cfg->stats && vm->g.ext)
+		guest_print_stats(&vm->g, cfg->start_ns);
+	if (cfg->stats && vm->restore_ns)
+		fprintf(stderr, "stats: restore to the guest's first hypercall after it: %.1f us\n",
+			(double)vm->restore_ns / 1e3);
+	if (embed)
+		embed->restore_ns = vm->restore_ns;
+	netback_stop(&vm->g, cfg->stats && vm->g.ext);
+	blkback_stop(&vm->g, cfg->stats && vm->g.ext);
+	xenstore_destroy(&vm->g);
+	console_use_fds(STDIN_FILENO, STDOUT_FILENO);
+	proc_release(vm);
 	return status;
+}
+
+struct proc_vm *proc_park(const struct snapshot *snap)
+{
+	struct proc_vm *vm = proc_vm_new();
+	if (!vm)
+		return NULL;
+	if (proc_create_memory(vm, snap->v.hdr->ram_size) != 0 || proc_spawn(vm) != 0 || proc_map_ram(vm) != 0)
+		goto fail;
+	struct hcpage_params *p = proc_fill_hcpage_restore(vm, snap);
+	p->park = 1;
+	proc_go(vm);
+	if (proc_handshake(vm) != 0) {
+		log_error("a parked guest process ended before its sandbox was up");
+		goto fail;
+	}
+	/* The loader is exec'd and mapped already: its fd is of no further use. */
+	close(vm->loader_fd);
+	vm->loader_fd = -1;
+	/* Polled first: a guest that dies on its way to the park call hangs the listener up. */
+	struct pollfd pfd = {.fd = vm->listener, .events = POLLIN};
+	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		;
+	struct seccomp_notif req;
+	memset(&req, 0, sizeof(req));
+	if (!(pfd.revents & POLLIN) || ioctl(vm->listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
+		log_error("a parked guest process ended before its park call");
+		goto fail;
+	}
+	if (req.data.nr != HCPAGE_PARK_SYSNR || req.data.instruction_pointer < MICA_PROC_HCPAGE ||
+	    req.data.instruction_pointer >= MICA_PROC_HCPAGE + MICA_PAGE_SIZE) {
+		log_error("a parked guest process made host call %d instead of its park call", req.data.nr);
+		goto fail;
+	}
+	vm->park_id = req.id;
+	vm->parked = true;
+	return vm;
+fail:
+	proc_park_discard(vm);
+	return NULL;
+}
+
+void proc_park_discard(struct proc_vm *vm)
+{
+	if (vm->pid > 0) {
+		siginfo_t si;
+		syscall(SYS_pidfd_send_signal, vm->pidfd, SIGKILL, NULL, 0);
+		proc_reap(vm, &si, 0);
+	}
+	proc_release(vm);
 }
