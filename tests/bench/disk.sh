@@ -24,20 +24,13 @@
 # flush. dd O_DIRECT without it is printed too, for reference, and is not a target.
 set -euo pipefail
 
-SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-O=$(realpath -m -- "${O:-$SRC/build}")
-MICA=$O/mica
-BENCH=$O/bench
+BENCH_TOPIC=disk
+source "$(dirname "${BASH_SOURCE[0]}")/topic.lib"
 image=$O/images/blkbench/blkbench_proc-x86_64
 mb=${DISK_MB:-256}
 trials=${DISK_TRIALS:-5}
 rand=${DISK_RAND:-20000}
 fio_s=${DISK_FIO_S:-3}
-
-die() {
-	echo "disk bench: $*" >&2
-	exit 1
-}
 
 for f in "$MICA" "$image"; do
 	[[ -f $f ]] || die "$f is missing (tests/bench/run builds it)"

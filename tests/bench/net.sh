@@ -13,19 +13,11 @@
 # Both servers get the same wrk command, the same page and --quiet; wrk runs once against each.
 set -euo pipefail
 
-SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-O=$(realpath -m -- "${O:-$SRC/build}")
-MICA=$O/mica
-IMAGES=$O/images
-BENCH=$O/bench
+BENCH_TOPIC=net
+source "$(dirname "${BASH_SOURCE[0]}")/topic.lib"
 httpd_image=$IMAGES/httpd/httpd_proc-x86_64
 hello_image=$IMAGES/helloworld/helloworld_proc-x86_64
 wrk_args=(-t2 -c32 -d"${WRK_DURATION:-10s}" --latency)
-
-die() {
-	echo "net bench: $*" >&2
-	exit 1
-}
 
 command -v wrk >/dev/null || die "wrk is not installed (scripts/setup-deps.sh installs Debian's wrk)"
 command -v ip >/dev/null || die "ip (iproute2) is not installed"

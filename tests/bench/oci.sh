@@ -10,18 +10,10 @@
 # exit for each, and the ratios.
 set -euo pipefail
 
-SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-O=$(realpath -m -- "${O:-$SRC/build}")
-MICA=$O/mica
-IMAGES=$O/images
-BENCH=$O/bench
+BENCH_TOPIC=oci
+source "$(dirname "${BASH_SOURCE[0]}")/topic.lib"
 runs=${OCI_BENCH_RUNS:-10}
 hello_image=$IMAGES/helloworld/helloworld_proc-x86_64
-
-die() {
-	echo "oci bench: $*" >&2
-	exit 1
-}
 
 ((EUID == 0)) || die "needs root to start dockerd"
 [[ -x /usr/sbin/dockerd && -x /usr/bin/docker ]] || die "docker.io is not installed (scripts/setup-deps.sh installs it)"

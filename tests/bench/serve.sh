@@ -12,34 +12,16 @@
 #            protocol, so the ratio is the cost of a Mica instance against a host process.
 set -euo pipefail
 
-SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-O=$(realpath -m -- "${O:-$SRC/build}")
-MICA=$O/mica
-IMAGES=$O/images
-BENCH=$O/bench
+BENCH_TOPIC=serve
+source "$(dirname "${BASH_SOURCE[0]}")/topic.lib"
 image=$IMAGES/lua-fn/lua-fn_proc-x86_64
 wrk_args=(-t2 -c8 -d"${WRK_DURATION:-10s}" --latency)
-
-die() {
-	echo "serve bench: $*" >&2
-	exit 1
-}
 
 command -v wrk >/dev/null || die "wrk is not installed (scripts/setup-deps.sh installs Debian's wrk)"
 command -v curl >/dev/null || die "curl is not installed"
 [[ -f /usr/include/lua5.4/lua.h ]] || die "liblua5.4-dev is not installed (the native baseline needs it)"
 
-work=$(mktemp -d)
-gateway=
-cleanup() {
-	if [[ -n $gateway ]]; then
-		kill -TERM "$gateway" 2>/dev/null || true
-		wait "$gateway" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_gateway_workdir
 
 # quietly NAME CMD...: a build step, its output shown only if it fails.
 quietly() {

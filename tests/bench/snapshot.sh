@@ -17,18 +17,10 @@
 # matters. Requests alternate between the 16 MiB and the 256 MiB guest.
 set -euo pipefail
 
-SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-O=$(realpath -m -- "${O:-$SRC/build}")
-MICA=$O/mica
-IMAGES=$O/images
-BENCH=$O/bench
+BENCH_TOPIC=snapshot
+source "$(dirname "${BASH_SOURCE[0]}")/topic.lib"
 RUNS=${RUNS:-200}
 image=$IMAGES/snaptest/snaptest_proc-x86_64
-
-die() {
-	echo "snapshot bench: $*" >&2
-	exit 1
-}
 
 [[ -x $MICA ]] || die "$MICA is missing (tests/bench/run builds it)"
 mkdir -p "$BENCH"
@@ -41,17 +33,7 @@ fi
 [[ -x $BENCH/spawntime ]] || gcc -std=c11 -O2 -Wall -Wextra -Werror "$SRC/tests/bench/spawntime.c" -o "$BENCH/spawntime"
 [[ -x $BENCH/hello ]] || musl-gcc -static -Os -Wall -Wextra -Werror "$SRC/tests/bench/hello.c" -o "$BENCH/hello"
 
-work=$(mktemp -d)
-gateway=
-cleanup() {
-	if [[ -n $gateway ]]; then
-		kill -TERM "$gateway" 2>/dev/null || true
-		wait "$gateway" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_gateway_workdir
 
 for mem in 16M 256M; do
 	"$MICA" run --snapshot "$work/$mem.snap" --mem "$mem" "$image" exit </dev/null ||
