@@ -53,14 +53,7 @@ quietly build-native gcc -std=gnu11 -O2 -static -DFN_HANDLER_PATH="\"$work/root/
 	--function "cold=$image,initrd=$work/hello.cpio,mem=16M" --function "native=exec:$work/lua-fn-native" \
 	2>"$work/serve.err" &
 gateway=$!
-port=
-for ((i = 0; i < 200; i++)); do
-	port=$(sed -n 's|^mica serve: listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/serve.err")
-	[[ -n $port ]] && break
-	kill -0 "$gateway" 2>/dev/null || die "mica serve did not start: $(cat "$work/serve.err")"
-	sleep 0.05
-done
-[[ -n $port ]] || die "mica serve printed no address"
+bench_gateway_port
 
 # CPU time of the gateway and its reaped instances (their guests included), in clock ticks: on a
 # shared machine, the cost per request that other load does not inflate.

@@ -80,14 +80,7 @@ command -v curl >/dev/null || die "curl is not installed"
 "$MICA" serve --verbose --listen 127.0.0.1:0 --function "s16=$work/16M.snap,warm=1,max=1" \
 	--function "s256=$work/256M.snap,warm=1,max=1" 2>"$work/serve.err" &
 gateway=$!
-port=
-for ((i = 0; i < 200; i++)); do
-	port=$(sed -n 's|^mica serve: listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/serve.err")
-	[[ -n $port ]] && break
-	kill -0 "$gateway" 2>/dev/null || die "mica serve did not start: $(cat "$work/serve.err")"
-	sleep 0.05
-done
-[[ -n $port ]] || die "mica serve printed no address"
+bench_gateway_port
 for ((i = 0; i < RUNS; i++)); do
 	curl -s -o /dev/null -o /dev/null "http://127.0.0.1:$port/s16" "http://127.0.0.1:$port/s256"
 done
