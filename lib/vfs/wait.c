@@ -21,10 +21,13 @@ static uint64_t wait_generation;
 
 /*
  * Console input wakes waiters through plat_console_on_event, but kvm without Xen (plain QEMU)
- * has no console event: it polls COM1 in plat_block and calls nobody. So a wait that includes
- * the console also ends this often, to look again; with the Xen ABI the event comes first.
+ * has no console event: it polls COM1 in plat_block and calls nobody. There a wait that includes
+ * the console also ends this often, to look again; where the console has its event, a wait sleeps
+ * to its own deadline and costs no timer re-arms.
  */
 #define WAIT_CONSOLE_POLL_NS 20000000ULL
+
+static bool wait_console_polled;
 
 static void wait_unlink(struct wait_entry *w)
 {
@@ -69,7 +72,7 @@ void vfs_wait(uint64_t seen_generation, uint64_t deadline_ns, bool console)
 
 	if (wait_generation != seen_generation)
 		return;
-	if (console) {
+	if (console && wait_console_polled) {
 		uint64_t now = plat_time_ns();
 
 		if (deadline_ns > now && deadline_ns - now > WAIT_CONSOLE_POLL_NS)
@@ -87,5 +90,5 @@ void vfs_wait(uint64_t seen_generation, uint64_t deadline_ns, bool console)
 
 void vfs_wait_init(void)
 {
-	plat_console_on_event(vfs_poll_notify);
+	wait_console_polled = !plat_console_on_event(vfs_poll_notify);
 }

@@ -16,9 +16,11 @@ static void console_event(evtchn_port_t port, void *arg)
 		console_event_fn();
 }
 
-void plat_console_on_event(void (*fn)(void))
+bool plat_console_on_event(void (*fn)(void))
 {
 	console_event_fn = fn;
+	/* Without the Xen ABI the console is a polled UART: there is no port to fire. */
+	return xen_native == NULL;
 }
 
 void xen_console_init(struct xencons_interface *ring, evtchn_port_t port, struct mica_start_ext *ext)

@@ -25,6 +25,7 @@ struct blkback_stats {
 	uint64_t io_errors;       /* the host file refused a request mica found valid */
 	uint64_t resumed;         /* notifies whose requests outran the per-notify budget */
 	uint64_t host_calls;      /* preadv/pwritev calls made on the file (adjacent requests share them) */
+	uint64_t direct_reads;    /* of which O_DIRECT reads (large reads of uncached ranges) */
 	uint64_t refused[BLKBACK_NR_REFUSALS];
 	bool connected, stopped;
 };

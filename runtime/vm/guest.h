@@ -12,6 +12,7 @@
 
 #define GUEST_MAX_PORTS 256
 #define GUEST_MAX_NICS 4       /* mica run --net: vif 0..3 */
+#define GUEST_MAX_DISKS 4      /* mica run --disk: vbd 0..3 */
 #define GUEST_MAX_HOST_FDS 16  /* a TAP and a timer per NIC, and room */
 
 enum evtchn_state { EVS_FREE, EVS_UNBOUND, EVS_LOCAL, EVS_BACKEND, EVS_VIRQ };
@@ -89,6 +90,7 @@ struct guest {
 	unsigned int nfds;
 	struct netback *nics[GUEST_MAX_NICS];
 	unsigned int nnics;
+	struct blkback *disks[GUEST_MAX_DISKS]; /* blkback's, in the slots it chose; NULL: free */
 
 	/* HVM guests (kvm backend) only */
 	bool hvm;

@@ -3,7 +3,8 @@
 /*
  * libFuzzer harness: a hostile blkfront. The input's first byte picks a read-only or writable
  * disk (a memfd); then records write raw ring slots (indirect and discard requests among them)
- * or runs of adjacent reads or writes (which blkback joins into one host call),
+ * or runs of adjacent reads or writes (which blkback joins into one host call, an O_DIRECT one for
+ * a large read of pages the memfd does not hold yet),
  * move the request producer (notifying or not, running the monitor loop's turn for work beyond
  * the budget or not), rewrite grant entries (for data or indirect pages, which the same records
  * fill) and write the frontend's xenstore keys (the handshake included).
@@ -24,7 +25,8 @@
 #include <xen/io/blkif.h>
 
 #define RAM (64 * 4096)
-#define DISK_SIZE (64 * 1024)
+/* 1 MiB: room for the runs of 256 KiB and more that blkback reads with O_DIRECT when uncached. */
+#define DISK_SIZE (1024 * 1024)
 #define RING_GADDR (MICA_RAM_BASE + 0x3000)
 #define FE "/local/domain/1/device/vbd/"
 #include "../unit/fake_guest.h"
@@ -45,7 +47,7 @@ static void fuzz_adjacent(blkif_sring_t *s, const uint8_t **p, const uint8_t *en
 	take(p, end, &h, sizeof(h));
 	unsigned int n = h.n % 12 + 1, nseg = h.op & 2 ? h.nseg % 40 + 1 : h.nseg % BLKIF_MAX_SEGMENTS_PER_REQUEST + 1;
 	uint8_t op = h.op & 1 ? BLKIF_OP_WRITE : BLKIF_OP_READ;
-	uint64_t sector = h.sector % 160; /* the disk has 128 */
+	uint64_t sector = h.sector % 2080; /* the disk has 2048 */
 	for (unsigned int i = 0; i < n; i++) {
 		struct blkif_request_segment seg[40];
 		uint64_t len = 0;

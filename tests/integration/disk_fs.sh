@@ -92,16 +92,20 @@ test_disk_fs_kconfig_default_mounts_without_mount_option() {
 	fs_assert_links "$T/d.img"
 }
 
-# A --mount for any disk replaces the Kconfig default: disk0 is neither mounted nor written.
+# A --mount for any disk replaces the Kconfig default: disk0 is neither mounted nor written, and
+# disk1 is at /other: the file the guest wrote there is on e.img.
 test_disk_fs_mount_option_overrides_kconfig_default() {
 	local before
 	fs_image "$T/d.img"
 	fs_image "$T/e.img"
 	before=$(md5sum <"$T/d.img")
-	assert_exit 0 "$MICA" run --disk "$T/d.img" --disk "$T/e.img" --mount /other=disk1 "$(image fstest)" none
+	assert_exit 0 "$MICA" run --disk "$T/d.img" --disk "$T/e.img" --mount /other=disk1 "$(image fstest)" none /other
 	assert_not_contains "$(cat "$T/out")" "mica: ext2fs"
 	assert_file_contains "$T/out" "ok 1 - no /data: the disk was not mounted"
+	assert_file_contains "$T/out" "ok 2 - reads the host's file where --mount put the disk"
+	assert_file_contains "$T/out" "ok 3 - writes a file there"
 	assert_file_contains "$T/out" "fstest: passed"
 	assert_eq "$before" "$(md5sum <"$T/d.img")" "disk0 is untouched"
 	assert_exit 0 e2fsck -fn "$T/e.img"
+	assert_eq "written where --mount put the disk" "$(fs_cat "$T/e.img" /mark.txt)" "the file written at /other, on disk1"
 }

@@ -75,9 +75,10 @@ bool sched_block_until(uint64_t deadline_ns)
 	abort();
 }
 
-void plat_console_on_event(void (*fn)(void))
+bool plat_console_on_event(void (*fn)(void))
 {
 	(void)fn;
+	return false;
 }
 #endif
 

@@ -8,10 +8,12 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <xen/event_channel.h>
 #include "dev/blkback.h"
@@ -762,6 +764,158 @@ static void test_coalesce_short_write(void)
 		   (unsigned long long)calls, st[0], st[1], st[2], (unsigned long long)s.io_errors);
 }
 
+
+/* Two guests of one process (the gateway's instances are threads): each its own four disks. */
+static void test_disk_sets(void)
+{
+	fresh();
+	static struct guest h;
+	static shared_info_t h_shared;
+	static uint8_t h_store[PAGE];
+	memset(&h, 0, sizeof(h));
+	h.ram = ram;
+	h.ram_size = RAM;
+	h.shared = &h_shared;
+	h.store = (struct xenstore_domain_interface *)h_store;
+	memset(h_shared.evtchn_mask, 0xff, sizeof(h_shared.evtchn_mask));
+	if (xenstore_setup(&h) != 0)
+		abort();
+	int fds[8], made = 0;
+	for (unsigned int i = 0; i < 8; i++) {
+		fds[i] = memfd_create("disk", MFD_CLOEXEC);
+		if (fds[i] < 0 || ftruncate(fds[i], DISK_SIZE) != 0)
+			abort();
+		struct run_disk cfg = {.path = "disk.img", .name = "d", .fd = fds[i], .size = DISK_SIZE};
+		/* Disks 1..3 of g after its disk 0, and disks 0..3 of h. */
+		if (i < 3)
+			made += blkback_create(&g, i + 1, &cfg) != NULL;
+		else if (i < 7)
+			made += blkback_create(&h, i - 3, &cfg) != NULL;
+	}
+	bool apart = true;
+	for (unsigned int i = 0; i < GUEST_MAX_DISKS; i++)
+		for (unsigned int j = 0; j < GUEST_MAX_DISKS; j++)
+			apart &= g.disks[i] && h.disks[j] && g.disks[i] != h.disks[j];
+	unit_check(made == 7 && apart, "two guests hold four disks each, none shared", "%d made", made);
+	blkback_stop(&h, false);
+	bool h_empty = true, g_full = true;
+	for (unsigned int i = 0; i < GUEST_MAX_DISKS; i++) {
+		h_empty &= h.disks[i] == NULL;
+		g_full &= g.disks[i] != NULL;
+	}
+	buf(0, 1, GTF_permit_access);
+	unit_check(h_empty && g_full && req1(0, rw(BLKIF_OP_READ, 7, 0, 1)) == BLKIF_RSP_OKAY,
+		   "stopping one guest's disks leaves the other's serving", NULL);
+	xenstore_destroy(&h);
+	for (unsigned int i = 0; i < 8; i++)
+		close(fds[i]);
+	blkback_stop(&g, false);
+	memset(&disk[0], 0, sizeof(disk[0]));
+	fresh();
+}
+
+/*
+ * A read of 64 whole pages (256 KiB) at sector as one indirect request: segment i into page
+ * BUF_GADDR(16 + i) (ref 300 + i), its list in page 8, each page first filled with 0xee.
+ */
+static int16_t read_pages64(uint64_t sector)
+{
+	struct blkif_request_segment *list = gp(BUF_GADDR(8));
+	for (unsigned int i = 0; i < 64; i++) {
+		memset(gp(BUF_GADDR(16 + i)), 0xee, PAGE);
+		grant(300 + i, BUF_GADDR(16 + i), GTF_permit_access);
+		list[i] = (struct blkif_request_segment){.gref = 300 + i, .first_sect = 0, .last_sect = 7};
+	}
+	grant(REF_BUF(8), BUF_GADDR(8), GTF_permit_access | GTF_readonly);
+	blkif_request_indirect_t ind = {.operation = BLKIF_OP_INDIRECT, .indirect_op = BLKIF_OP_READ,
+					.nr_segments = 64, .id = 90, .sector_number = sector};
+	ind.indirect_grefs[0] = REF_BUF(8);
+	blkif_request_t r;
+	memset(&r, 0, sizeof(r));
+	memcpy(&r, &ind, sizeof(ind));
+	return (int16_t)req1(0, r);
+}
+
+/* Whether the 64 pages of read_pages64 hold byte v each, from byte v0 of the file on (v0 < 0: all zero). */
+static bool pages64_hold(int v0)
+{
+	for (unsigned int i = 0; i < 64; i++) {
+		const uint8_t *p = gp(BUF_GADDR(16 + i));
+		uint8_t want = v0 < 0 ? 0 : (uint8_t)(v0 + i);
+		if (p[0] != want || p[PAGE - 1] != want)
+			return false;
+	}
+	return true;
+}
+
+static void test_read_direct(void)
+{
+	fresh_bare();
+	/* A real file: the page cache and O_DIRECT are the host filesystem's (tests/run's $T). */
+	char path[256];
+	snprintf(path, sizeof(path), "%s/blkback-disk-XXXXXX", getenv("T") ? getenv("T") : "/tmp");
+	struct fe *f = &disk[0];
+	f->fd = mkstemp(path);
+	if (f->fd < 0 || ftruncate(f->fd, 4 * 64 * PAGE) != 0)
+		abort();
+	unlink(path);
+	static uint8_t page[PAGE];
+	for (unsigned int i = 0; i < 128; i++) {
+		memset(page, (int)(i + 1), PAGE);
+		if (pwrite(f->fd, page, PAGE, (off_t)i * PAGE) != PAGE)
+			abort();
+	}
+	if (fdatasync(f->fd) != 0)
+		abort();
+	posix_fadvise(f->fd, 0, 0, POSIX_FADV_DONTNEED);
+	/* Whether this filesystem takes O_DIRECT at all: blkback then uses it for uncached reads. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", f->fd);
+	int probe = open(path, O_RDONLY | O_DIRECT);
+	bool can = probe >= 0;
+	if (probe >= 0)
+		close(probe);
+	struct run_disk cfg = {.path = "disk.img", .name = "disk0", .fd = f->fd, .size = 4 * 64 * PAGE};
+	f->bb = blkback_create(&g, 0, &cfg);
+	if (!f->bb)
+		abort();
+	blkif_sring_t *s = gp(RING_GADDR(0));
+	SHARED_RING_INIT(s);
+	FRONT_RING_INIT(&f->ring, s, PAGE);
+	grant(REF_RING(0), RING_GADDR(0), GTF_permit_access);
+	f->port = alloc_unbound();
+	connect_disk(0);
+
+	/* Pages 64..127 left the cache on a disk filesystem (not on tmpfs, whose cache is the file). */
+	struct {
+		uint64_t off, len;
+	} range = {64 * PAGE, 64 * PAGE};
+	uint64_t cs[5];
+	bool cold = syscall(451 /* cachestat */, f->fd, &range, cs, 0) == 0 && cs[0] == 0;
+	unit_check(read_pages64(64 * 8) == BLKIF_RSP_OKAY && pages64_hold(65) &&
+			   stats(0).direct_reads == (can && cold ? 1 : 0),
+		   "a 256 KiB read of a range the page cache holds none of: O_DIRECT into the guest's pages, the file's bytes",
+		   "%llu direct reads, O_DIRECT %s, range %s", (unsigned long long)stats(0).direct_reads,
+		   can ? "works" : "refused", cold ? "uncached" : "cached");
+	/* Pages 128..191 were never written: a hole, which no page cache holds on any filesystem. */
+	uint64_t direct = stats(0).direct_reads;
+	unit_check(read_pages64(128 * 8) == BLKIF_RSP_OKAY && pages64_hold(-1) &&
+			   stats(0).direct_reads == direct + (can ? 1 : 0),
+		   "a 256 KiB read of a hole: O_DIRECT where the filesystem takes it, zeros",
+		   "%llu direct reads, O_DIRECT %s", (unsigned long long)stats(0).direct_reads, can ? "works" : "refused");
+	direct = stats(0).direct_reads;
+	if (pread(f->fd, page, PAGE, 5 * PAGE) != PAGE)
+		abort();
+	unit_check(read_pages64(0) == BLKIF_RSP_OKAY && pages64_hold(1) && stats(0).direct_reads == direct,
+		   "a range the page cache holds part of: read through the cache, the file's bytes", "%llu direct reads",
+		   (unsigned long long)stats(0).direct_reads);
+	uint64_t calls = stats(0).host_calls;
+	blkif_request_t small = rw(BLKIF_OP_READ, 91, 192 * 8, 2);
+	buf(0, 1, GTF_permit_access);
+	buf(1, 1, GTF_permit_access);
+	unit_check(req1(0, small) == BLKIF_RSP_OKAY && stats(0).direct_reads == direct && stats(0).host_calls == calls + 1,
+		   "a small read (8 KiB) of an uncached range: through the cache", NULL);
+}
+
 int main(void)
 {
 	ram = aligned_alloc(PAGE, RAM);
@@ -778,6 +932,8 @@ int main(void)
 	test_coalesce_iov_max();
 	test_coalesce_write_chunks();
 	test_coalesce_short_write();
+	test_disk_sets();
+	test_read_direct();
 	fresh_bare();
 	xenstore_destroy(&g);
 	free(ram);

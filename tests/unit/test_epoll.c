@@ -40,7 +40,7 @@ void plat_set_tls(uintptr_t base) { (void)base; }
 size_t plat_console_read(char *buf, size_t len) { (void)buf; (void)len; return 0; }
 bool plat_console_eof(void) { return false; }
 struct plat_memregion plat_initrd(void) { return (struct plat_memregion){0, 0}; }
-void plat_console_on_event(void (*fn)(void)) { (void)fn; }
+bool plat_console_on_event(void (*fn)(void)) { (void)fn; return false; }
 
 /* An event raised by the test: its handler runs from evtchn_dispatch, as a port's would. */
 static void (*event_handler)(void);

@@ -107,9 +107,10 @@ bool sched_block_until(uint64_t deadline_ns)
 }
 
 /* Input arrives only when the guest blocks here: the console's event needs no callback. */
-void plat_console_on_event(void (*fn)(void))
+bool plat_console_on_event(void (*fn)(void))
 {
 	(void)fn;
+	return false;
 }
 
 struct plat_memregion plat_initrd(void)

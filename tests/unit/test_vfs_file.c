@@ -78,12 +78,14 @@ bool sched_block_until(uint64_t deadline_ns)
 	return plat_time_ns() < deadline_ns;
 }
 
-/* What the vfs asked the console's event to call. */
+/* What the vfs asked the console's event to call, and whether this console has events at all. */
 static void (*console_event_fn)(void);
+static bool console_evented = true;
 
-void plat_console_on_event(void (*fn)(void))
+bool plat_console_on_event(void (*fn)(void))
 {
 	console_event_fn = fn;
+	return console_evented;
 }
 
 /* ----------------------------------------------------------------------------- checking */
@@ -359,6 +361,29 @@ static void test_notify(void)
 	group_end("notify: generation, wake once, no sleep after an unseen change, console events");
 }
 
+/* console_poll_blocks EVENTED: the waits of one poll of the console (fd 0) that times out after 1 s. */
+static unsigned console_poll_blocks(bool evented)
+{
+	struct pollfd p = {.fd = 0, .events = POLLIN};
+	uint64_t before = fake_now;
+
+	console_evented = evented;
+	vfs_wait_init();
+	blocks = 0;
+	expect(SYS(poll, &p, 1, 1000), 0, "a poll of the console with no input times out");
+	expect(fake_now - before, 1000000000, "after 1 s");
+	return blocks;
+}
+
+static void test_console_wait(void)
+{
+	expect(console_poll_blocks(true), 1, "waits of an evented console: one to the deadline");
+	expect(console_poll_blocks(false), 50, "waits of a polled console: one per 20 ms");
+	console_evented = true;
+	vfs_wait_init();
+	group_end("console waits: to the deadline when the console has events, every 20 ms when polled");
+}
+
 static void set_fd(uint64_t *set, int fd)
 {
 	set[fd / 64] |= 1ULL << (fd % 64);
@@ -447,6 +472,7 @@ int main(void)
 	test_ops_basics();
 	test_ops_readv_poll();
 	test_notify();
+	test_console_wait();
 	test_select();
 	return unit_exit_status();
 }

@@ -1,4 +1,4 @@
-/* fstest: POSIX file calls on the ext4 disk mica run --mount puts at /data, one ok/not ok line per check; also the crash test's synced log. */
+/* fstest: POSIX file calls on the ext4 disk mica run --mount puts at /data (or elsewhere), one ok/not ok line per check; also the crash test's synced log. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -251,6 +251,22 @@ static int run_ro(void)
 	return 0;
 }
 
+/*
+ * The disk --mount put at dir instead of /data: the host's file is read there and mark.txt
+ * written, for the host to find on that disk's image and on no other.
+ */
+static void run_elsewhere(const char *dir)
+{
+	char path[256], buf[256];
+
+	snprintf(path, sizeof(path), "%s/hello.txt", dir);
+	check(slurp(path, buf, sizeof(buf)) == 20 && strcmp(buf, "hello from the host\n") == 0,
+	      "reads the host's file where --mount put the disk");
+	snprintf(path, sizeof(path), "%s/mark.txt", dir);
+	check(spew(path, O_CREAT | O_EXCL | O_WRONLY, "written where --mount put the disk\n") == 0,
+	      "writes a file there");
+}
+
 /* Appends numbered lines to /data/log, each fsynced before "synced N" says so. */
 static int run_log(long count)
 {
@@ -285,6 +301,8 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "none") == 0) {
 		/* Nothing mounted: /data is not there, and the guest still runs. */
 		check(fails_with(stat("/data/hello.txt", &st), ENOENT), "no /data: the disk was not mounted");
+		if (argc > 2)
+			run_elsewhere(argv[2]);
 	} else if (strcmp(mode, "ro") == 0) {
 		run_ro();
 	} else {

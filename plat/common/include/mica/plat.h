@@ -18,9 +18,10 @@ bool plat_console_eof(void);
 /*
  * Registers fn (one at a time; NULL removes it), called from event dispatch whenever the console
  * port fires: input arrived or the backend freed room for output. Lets a library wake threads
- * waiting on the console without polling it.
+ * waiting on the console without polling it. Returns false where the console has no event (kvm
+ * without Xen): fn is never called there, and a waiter must look at the console again now and then.
  */
-void plat_console_on_event(void (*fn)(void));
+bool plat_console_on_event(void (*fn)(void));
 
 /* Monotonic system time in nanoseconds (Xen system time, from pvclock). */
 uint64_t plat_time_ns(void);
