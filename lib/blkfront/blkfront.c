@@ -74,6 +74,7 @@ struct blkfront {
 	struct blkfront_slot slot[BLKFRONT_SLOTS];
 	bool broken;  /* the backend broke the ring protocol or stopped answering: the device is dead */
 	bool warned;  /* a bad response has been reported (once per device) */
+	struct plat_restore_hook restored; /* blkfront_restored */
 };
 
 /* Reads the disk's geometry once the backend is Connected; -1 after printing why not. */
@@ -167,16 +168,9 @@ static void blkfront_release(struct blkfront *bf)
 	heap_free(bf);
 }
 
-/* Allocates and grants the ring and the bounce pages; -1 after printing why not. */
-static int blkfront_grant_all(struct blkfront *bf)
+/* Grants the ring (emptied) and the bounce pages allocated; -1 after printing why not. */
+static int blkfront_grant_pages(struct blkfront *bf)
 {
-	bf->ring.sring = page_alloc(1);
-	bf->pages = page_alloc(BLKFRONT_SLOTS * BLKFRONT_SEGS);
-	bf->indirect = page_alloc(BLKFRONT_SLOTS);
-	if (!bf->ring.sring || !bf->pages || !bf->indirect) {
-		kprintf("blkfront: vbd%u: out of memory for the ring and bounce pages\n", bf->index);
-		return -1;
-	}
 	memset(bf->ring.sring, 0, BLKFRONT_PAGE);
 	int rc = gnttab_grant(MICA_DOMID_BACKEND, (uintptr_t)bf->ring.sring, false, &bf->ring_ref);
 	for (unsigned int i = 0; rc == 0 && i < BLKFRONT_SLOTS * BLKFRONT_SEGS; i++)
@@ -191,7 +185,21 @@ static int blkfront_grant_all(struct blkfront *bf)
 	}
 	SHARED_RING_INIT(bf->ring.sring);
 	FRONT_RING_INIT(&bf->ring, bf->ring.sring, BLKFRONT_PAGE);
+	bf->pushed = 0;
 	return 0;
+}
+
+/* Allocates and grants the ring and the bounce pages; -1 after printing why not. */
+static int blkfront_grant_all(struct blkfront *bf)
+{
+	bf->ring.sring = page_alloc(1);
+	bf->pages = page_alloc(BLKFRONT_SLOTS * BLKFRONT_SEGS);
+	bf->indirect = page_alloc(BLKFRONT_SLOTS);
+	if (!bf->ring.sring || !bf->pages || !bf->indirect) {
+		kprintf("blkfront: vbd%u: out of memory for the ring and bounce pages\n", bf->index);
+		return -1;
+	}
+	return blkfront_grant_pages(bf);
 }
 
 /* Initialised, wait for the backend's Connected, read the disk, Connected; -1 after printing why not. */
@@ -579,6 +587,77 @@ int blkfront_discard(struct blkfront *bf, uint64_t sector, size_t nsectors)
 	return blkfront_sync(bf, BLKFRONT_OP_DISCARD, first, 0, (size_t)(end - first));
 }
 
+/*
+ * After a restore (docs/abi.md §14): the backend that answered this ring is gone and a new one
+ * waits in InitWait. Answers the old one published before the snapshot still count; a request
+ * it never answered fails (-XEN_EIO). The old port and grants are dropped (the runtime voided
+ * the old backend's holds), and the ring, emptied and granted anew, is connected by the same
+ * handshake as at open, reading the disk again: it may be another file, of another size. A disk
+ * the restore did not give, or a handshake that fails, leaves the device stopped (-XEN_ENODEV).
+ */
+/* Ends *ref unless none was made, and forgets it; false when the backend still holds it. */
+static bool blkfront_end_ref(grant_ref_t *ref)
+{
+	bool ended = *ref == BLKFRONT_NO_REF || gnttab_end(*ref) == 0;
+	*ref = BLKFRONT_NO_REF;
+	return ended;
+}
+
+static void blkfront_restored(void *arg)
+{
+	struct blkfront *bf = arg;
+	bool ended = true;
+
+	blkfront_poll(bf);
+	for (unsigned int i = 0; i < BLKFRONT_SLOTS; i++)
+		if (bf->slot[i].busy && !bf->slot[i].done) {
+			bf->slot[i].done = true;
+			bf->slot[i].status = BLKIF_RSP_ERROR;
+		}
+	if (bf->port)
+		evtchn_close(bf->port);
+	bf->port = 0;
+	ended &= blkfront_end_ref(&bf->ring_ref);
+	for (unsigned int i = 0; i < BLKFRONT_SLOTS * BLKFRONT_SEGS; i++)
+		ended &= blkfront_end_ref(&bf->gref[i]);
+	for (unsigned int i = 0; i < BLKFRONT_SLOTS; i++)
+		ended &= blkfront_end_ref(&bf->indirect_ref[i]);
+	bf->broken = true;
+	bf->warned = false;
+	if (!ended) {
+		kprintf("blkfront: vbd%u: a grant is still held after the restore; device stopped\n", bf->index);
+		return;
+	}
+	int rc = blkfront_read_config(bf);
+	if (rc == 1)
+		kprintf("blkfront: vbd%u: the restore gave no such disk; device stopped\n", bf->index);
+	if (rc != 0)
+		return;
+	XenbusState st = xenbus_read_state(bf->backend);
+	if (st != XenbusStateInitWait) {
+		kprintf("blkfront: vbd%u: backend %s is in state %d after the restore, not InitWait (2)\n", bf->index,
+			bf->backend, (int)st);
+		return;
+	}
+	if (blkfront_grant_pages(bf) != 0)
+		return;
+	rc = evtchn_alloc_unbound(MICA_DOMID_BACKEND, &bf->port);
+	if (rc != 0) {
+		bf->port = 0;
+		kprintf("blkfront: vbd%u: cannot allocate an event channel (error %d)\n", bf->index, rc);
+		return;
+	}
+	if (blkfront_connect(bf) != 0)
+		return;
+	rc = evtchn_set_handler(bf->port, blkfront_event, bf);
+	if (rc != 0) {
+		kprintf("blkfront: vbd%u: cannot handle event channel %u (error %d)\n", bf->index, bf->port, rc);
+		xenbus_switch_state(bf->dir, XenbusStateClosed);
+		return;
+	}
+	bf->broken = false;
+}
+
 struct blkfront *blkfront_open(unsigned int index)
 {
 	struct blkfront *bf = heap_calloc(1, sizeof(*bf));
@@ -619,6 +698,8 @@ struct blkfront *blkfront_open(unsigned int index)
 		xenbus_switch_state(bf->dir, XenbusStateClosed);
 		goto fail;
 	}
+	bf->restored = (struct plat_restore_hook){.fn = blkfront_restored, .arg = bf};
+	plat_on_restore(&bf->restored);
 	return bf;
 fail:
 	blkfront_release(bf);

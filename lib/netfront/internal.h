@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <arch/cpu.h>
 #include <mica/evtchn.h>
+#include <mica/plat.h>
 #include <mica/netfront.h>
 
 /*
@@ -75,6 +76,7 @@ struct netfront {
 	bool in_event;      /* inside the event handler: requests are pushed once, at its end */
 	bool broken;        /* the backend broke the ring protocol: the device is dead */
 	bool warned;        /* a bad response has been reported (once per device) */
+	struct plat_restore_hook restored; /* netfront_restored */
 };
 
 /* ring.c */

@@ -94,18 +94,9 @@ static void netfront_release(struct netfront *nf)
 	heap_free(nf);
 }
 
-/* Allocates and grants the rings and the persistent buffers; -1 after printing why not. */
-static int netfront_grant_all(struct netfront *nf)
+/* Grants the rings (emptied) and the persistent buffers allocated; -1 after printing why not. */
+static int netfront_grant_pages(struct netfront *nf)
 {
-	nf->tx.sring = page_alloc(1);
-	nf->rx.sring = page_alloc(1);
-	nf->tx_pages = page_alloc(NETFRONT_TX_PAGES);
-	nf->rx_pages = page_alloc(NETFRONT_RX_RING_SIZE);
-	nf->scratch = page_alloc(NETFRONT_SCRATCH_PAGES);
-	if (!nf->tx.sring || !nf->rx.sring || !nf->tx_pages || !nf->rx_pages || !nf->scratch) {
-		kprintf("netfront: vif%u: out of memory for rings and buffers\n", nf->index);
-		return -1;
-	}
 	memset(nf->tx.sring, 0, NETFRONT_PAGE);
 	memset(nf->rx.sring, 0, NETFRONT_PAGE);
 
@@ -123,6 +114,21 @@ static int netfront_grant_all(struct netfront *nf)
 		return -1;
 	}
 	return 0;
+}
+
+/* Allocates and grants the rings and the persistent buffers; -1 after printing why not. */
+static int netfront_grant_all(struct netfront *nf)
+{
+	nf->tx.sring = page_alloc(1);
+	nf->rx.sring = page_alloc(1);
+	nf->tx_pages = page_alloc(NETFRONT_TX_PAGES);
+	nf->rx_pages = page_alloc(NETFRONT_RX_RING_SIZE);
+	nf->scratch = page_alloc(NETFRONT_SCRATCH_PAGES);
+	if (!nf->tx.sring || !nf->rx.sring || !nf->tx_pages || !nf->rx_pages || !nf->scratch) {
+		kprintf("netfront: vif%u: out of memory for rings and buffers\n", nf->index);
+		return -1;
+	}
+	return netfront_grant_pages(nf);
 }
 
 /* Writes the frontend's keys and switches to Connected; -1 after printing why not. */
@@ -154,6 +160,81 @@ static int netfront_connect(struct netfront *nf)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * After a restore (docs/abi.md §14): the backend of these rings is gone and a new one waits.
+ * Frames still on the old rings are dropped (as a lost frame on a wire: the caller's protocols
+ * retransmit), the old port and grants are dropped (the runtime voided the old backend's holds),
+ * and the emptied rings, granted anew with every rx buffer posted again, are connected by the
+ * same handshake as at open. The caller keeps its interface (MAC, address) as it was. A NIC the
+ * restore did not give, or a handshake that fails, leaves the device stopped: sends are dropped.
+ */
+/* Ends *ref unless none was made, and forgets it; false when the backend still holds it. */
+static bool netfront_end_ref(grant_ref_t *ref)
+{
+	bool ended = *ref == NETFRONT_NO_REF || gnttab_end(*ref) == 0;
+	*ref = NETFRONT_NO_REF;
+	return ended;
+}
+
+static void netfront_restored(void *arg)
+{
+	struct netfront *nf = arg;
+	bool ended = true;
+
+	if (nf->port)
+		evtchn_close(nf->port);
+	nf->port = 0;
+	nf->broken = true;
+	ended &= netfront_end_ref(&nf->tx_ring_ref);
+	ended &= netfront_end_ref(&nf->rx_ring_ref);
+	for (unsigned int i = 0; i < NETFRONT_TX_PAGES; i++)
+		ended &= netfront_end_ref(&nf->tx_gref[i]);
+	for (unsigned int i = 0; i < NETFRONT_RX_RING_SIZE; i++)
+		ended &= netfront_end_ref(&nf->rx_gref[i]);
+	if (!ended) {
+		kprintf("netfront: vif%u: a grant is still held after the restore; device stopped\n", nf->index);
+		return;
+	}
+	struct netfront_info keep = nf->info;
+	int rc = netfront_read_config(nf);
+	nf->info = keep;
+	if (rc == 1)
+		kprintf("netfront: vif%u: the restore gave no such NIC; device stopped\n", nf->index);
+	if (rc != 0)
+		return;
+	XenbusState st = xenbus_read_state(nf->backend);
+	if (st != XenbusStateInitWait && st != XenbusStateConnected) {
+		kprintf("netfront: vif%u: backend %s is in state %d after the restore, not InitWait (2) or Connected (4)\n",
+			nf->index, nf->backend, (int)st);
+		return;
+	}
+	if (netfront_grant_pages(nf) != 0)
+		return;
+	rc = evtchn_alloc_unbound(MICA_DOMID_BACKEND, &nf->port);
+	if (rc != 0) {
+		nf->port = 0;
+		kprintf("netfront: vif%u: cannot allocate an event channel (error %d)\n", nf->index, rc);
+		return;
+	}
+	memset(nf->tx_busy, 0, sizeof(nf->tx_busy));
+	memset(nf->rx_busy, 0, sizeof(nf->rx_busy));
+	nf->rx_ndone = 0;
+	nf->chain_len = 0;
+	nf->chain_bad = false;
+	nf->warned = false;
+	netfront_ring_init(nf);
+	if (netfront_connect(nf) != 0)
+		return;
+	rc = evtchn_set_handler(nf->port, netfront_event, nf);
+	if (rc != 0) {
+		kprintf("netfront: vif%u: cannot handle event channel %u (error %d)\n", nf->index, nf->port, rc);
+		xenbus_switch_state(nf->dir, XenbusStateClosed);
+		return;
+	}
+	nf->broken = false;
+	netfront_flush(nf);
 }
 
 struct netfront *netfront_open(unsigned int index, netfront_rx_fn rx, void *arg)
@@ -204,6 +285,8 @@ struct netfront *netfront_open(unsigned int index, netfront_rx_fn rx, void *arg)
 		goto fail;
 	}
 	netfront_flush(nf);
+	nf->restored = (struct plat_restore_hook){.fn = netfront_restored, .arg = nf};
+	plat_on_restore(&nf->restored);
 	return nf;
 fail:
 	netfront_release(nf);

@@ -15,6 +15,15 @@ long xen_ready_call(struct mica_ready_ctx *ctx);
 /* In RAM the snapshot holds, where the runtime writes the entropy of a restored instance. */
 static struct mica_ready_ctx ready_ctx;
 
+static struct plat_restore_hook *ready_hooks, **ready_hooks_tail = &ready_hooks;
+
+void plat_on_restore(struct plat_restore_hook *h)
+{
+	h->next = NULL;
+	*ready_hooks_tail = h;
+	ready_hooks_tail = &h->next;
+}
+
 int plat_ready(uint8_t seed[32])
 {
 	ready_ctx = (struct mica_ready_ctx){.fs_base = xen_tls_base};
@@ -26,5 +35,8 @@ int plat_ready(uint8_t seed[32])
 		ready_ctx.entropy[i] = 0;
 	}
 	xen_time_restored();
+	xen_xs_restored();
+	for (struct plat_restore_hook *h = ready_hooks; h; h = h->next)
+		h->fn(h->arg);
 	return 1;
 }

@@ -39,6 +39,11 @@ static uint32_t xs_in_len;
 static struct xs_event xs_events[XS_EVENTS];
 static unsigned int xs_event_first, xs_event_count;
 
+/* The watches set, registered again with the store a restore brings (xen_xs_restored). */
+#define XS_WATCHES 16
+static struct xs_event xs_watches[XS_WATCHES];
+static unsigned int xs_nwatches;
+
 /* XS_ERROR carries an errno's name; xen/errno.h lists every Xen errno with its name. */
 static const struct {
 	const char *name;
@@ -335,11 +340,28 @@ static int xs_talk_watch(uint32_t type, const char *path, const char *token)
 
 int xs_watch(const char *path, const char *token)
 {
-	return xs_talk_watch(XS_WATCH, path, token);
+	size_t plen = xs_strlen(path), tlen = xs_strlen(token);
+	if (plen >= XS_EVENT_PATH || tlen >= XS_EVENT_TOKEN)
+		return -XEN_EINVAL;
+	if (xs_nwatches == XS_WATCHES)
+		return -XEN_ENOSPC;
+	int rc = xs_talk_watch(XS_WATCH, path, token);
+	if (rc == 0) {
+		xs_copy_cut(xs_watches[xs_nwatches].path, XS_EVENT_PATH, path, plen);
+		xs_copy_cut(xs_watches[xs_nwatches++].token, XS_EVENT_TOKEN, token, tlen);
+	}
+	return rc;
 }
 
 int xs_unwatch(const char *path, const char *token)
 {
+	for (unsigned int i = 0; i < xs_nwatches; i++) {
+		struct xs_event *w = &xs_watches[i];
+		if (xs_streq(path, w->path, xs_strlen(w->path)) && xs_streq(token, w->token, xs_strlen(w->token))) {
+			xs_watches[i] = xs_watches[--xs_nwatches];
+			break;
+		}
+	}
 	int rc = xs_talk_watch(XS_UNWATCH, path, token);
 	/* Events still queued for it would only confuse a later watch with the same token. */
 	unsigned int kept = 0;
@@ -392,4 +414,24 @@ int xs_wait_watch(const char *token, char *path, size_t len, uint64_t deadline_n
 			return -XEN_ETIMEDOUT;
 		plat_block(deadline_ns);
 	}
+}
+
+void xen_xs_restored(void)
+{
+	if (!xs_ring)
+		return;
+	/*
+	 * The runtime emptied the ring for its new daemon (indices 0) before we ran, and no request
+	 * was in flight at the ready point (each call waits for its answer). Events of the saved
+	 * run's store are stale: each watch set again fires once, as when it was first set.
+	 */
+	xs_req_prod = xs_rsp_cons = 0;
+	xs_in_len = 0;
+	xs_broken = false;
+	xs_event_count = 0;
+	unsigned int kept = 0;
+	for (unsigned int i = 0; i < xs_nwatches; i++)
+		if (xs_talk_watch(XS_WATCH, xs_watches[i].path, xs_watches[i].token) == 0)
+			xs_watches[kept++] = xs_watches[i];
+	xs_nwatches = kept;
 }

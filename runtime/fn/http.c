@@ -196,10 +196,12 @@ static enum MHD_Result fn_http_run(struct fn_server *s, struct MHD_Connection *c
 	if (s->verbose) {
 		/* The verdict's text without its newline, or the instance's own exit. */
 		const char *why = run.outcome == FN_OK ? "exit 0\n" : text;
-		char restore[64] = "";
+		char restore[96] = "", uses[48] = "";
+		if (run.uses > 1)
+			snprintf(uses, sizeof(uses), ", recycled: run %u of its process", run.uses);
 		if (run.restore_ns)
-			snprintf(restore, sizeof(restore), " (restore to ready %.1f us%s)", (double)run.restore_ns / 1e3,
-				 run.parked ? ", parked" : "");
+			snprintf(restore, sizeof(restore), " (restore to ready %.1f us%s%s)", (double)run.restore_ns / 1e3,
+				 run.parked ? ", parked" : "", uses);
 		dprintf(STDERR_FILENO, "mica serve: %s %s -> %u in %.3f ms%s: %.*s\n", method, url, status,
 			(double)(fn_http_now_ns() - r->start_ns) / 1e6, restore, (int)strcspn(why, "\n"), why);
 	}

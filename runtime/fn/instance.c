@@ -40,6 +40,7 @@ struct fn_inst {
 	char *argv[2];
 	struct run_embed embed;     /* its console_in/out are the monitor's ends, closed by the monitor */
 	struct run_config cfg;
+	struct fn_pool *pool;       /* a guest's: where its guest process goes back (run_embed.recycle) */
 };
 
 static bool fn_stopping;
@@ -91,10 +92,18 @@ int fn_pool_init(struct fn_pool *p, const struct fn_function *fn, bool verbose)
 			snapshot_close(&p->snap);
 			return -1;
 		}
+		/* A function instance gets no --disk or --net to reconnect them to. */
+		if (p->snap.v.state->nvbd || p->snap.v.state->nvif) {
+			log_error("--function %s: %s was saved with a disk or a NIC; mica serve runs snapshots of "
+				  "guests without devices", fn->name, fn->path);
+			snapshot_close(&p->snap);
+			return -1;
+		}
 	}
 	p->slots = calloc(fn->max, sizeof(*p->slots));
 	p->spares = calloc(fn->warm ? fn->warm : 1, sizeof(*p->spares));
-	p->parked = calloc(fn->warm ? fn->warm : 1, sizeof(*p->parked));
+	p->parked = calloc(fn->warm > fn->max ? fn->warm : fn->max, sizeof(*p->parked));
+	p->parked_max = fn->warm;
 	if (!p->slots || !p->spares || !p->parked) {
 		log_error("serve: out of memory");
 		free(p->slots);
@@ -105,6 +114,7 @@ int fn_pool_init(struct fn_pool *p, const struct fn_function *fn, bool verbose)
 	}
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->freed, NULL);
+	pthread_cond_init(&p->recycled, NULL);
 	return 0;
 }
 
@@ -160,6 +170,11 @@ static void fn_inst_free(struct fn_inst *inst)
 
 void fn_pool_destroy(struct fn_pool *p)
 {
+	/* A monitor thread may still be parking a guest process again. */
+	pthread_mutex_lock(&p->lock);
+	while (p->recycling)
+		pthread_cond_wait(&p->recycled, &p->lock);
+	pthread_mutex_unlock(&p->lock);
 	for (unsigned int i = 0; i < p->nspares; i++) {
 		if (p->fn->kind == FN_KIND_SNAPSHOT) {
 			proc_park_discard(p->parked[i]);
@@ -174,6 +189,7 @@ void fn_pool_destroy(struct fn_pool *p)
 	p->spares = NULL;
 	p->parked = NULL;
 	pthread_cond_destroy(&p->freed);
+	pthread_cond_destroy(&p->recycled);
 	pthread_mutex_destroy(&p->lock);
 	free(p->slots);
 	p->slots = NULL;
@@ -250,6 +266,41 @@ void fn_pools_stop(struct fn_pool *pools, int n)
 	}
 }
 
+static void fn_warm_kick(void)
+{
+	pthread_mutex_lock(&fn_warm_lock);
+	pthread_cond_signal(&fn_warm_wake);
+	pthread_mutex_unlock(&fn_warm_lock);
+}
+
+/*
+ * Takes back a snapshot's guest process from an instance that a parked one served: parked again
+ * for a later request if its run ended cleanly (vm, proc_recycle) and the pool has room, else
+ * ended, and the warming thread makes a new one.
+ */
+static void fn_pool_recycled(struct fn_pool *p, struct proc_vm *vm)
+{
+	bool reset = vm != NULL;
+	if (vm) {
+		bool was = log_set_quiet(!p->verbose);
+		if (proc_recycle(vm, &p->snap) != 0)
+			vm = NULL;
+		log_set_quiet(was);
+	}
+	pthread_mutex_lock(&p->lock);
+	bool keep = vm && !__atomic_load_n(&fn_stopping, __ATOMIC_ACQUIRE) && p->nspares < p->parked_max;
+	if (keep)
+		p->parked[p->nspares++] = vm;
+	p->recycling--;
+	p->resetting -= reset;
+	pthread_cond_broadcast(&p->recycled);
+	pthread_mutex_unlock(&p->lock);
+	if (vm && !keep)
+		proc_park_discard(vm);
+	if (!keep)
+		fn_warm_kick();
+}
+
 /*
  * A monitor thread: one guest's whole run after another; the end of a guest's output tells the
  * gateway its run is over. Its guests die with it (PR_SET_PDEATHSIG), but it ends only once the
@@ -282,11 +333,24 @@ static void *fn_monitor_main(void *arg)
 		int status = run_image(&inst->cfg);
 		close(inst->embed.console_in);
 		close(inst->embed.console_out);
+		/* The request is answered meanwhile: its response ended with the pipe. */
+		struct fn_pool *pool = inst->embed.recycle ? inst->pool : NULL;
+		struct proc_vm *vm = inst->embed.recycled;
+		if (pool && vm) {
+			/* Counted before the request can end: its client's next request waits for this guest. */
+			pthread_mutex_lock(&pool->lock);
+			pool->resetting++;
+			pthread_mutex_unlock(&pool->lock);
+		}
 
 		pthread_mutex_lock(&fn_mon_lock);
 		inst->status = status;
 		inst->done = true;
 		pthread_cond_broadcast(&fn_mon_ended);
+		pthread_mutex_unlock(&fn_mon_lock);
+		if (pool)
+			fn_pool_recycled(pool, vm);
+		pthread_mutex_lock(&fn_mon_lock);
 	}
 	fn_mon_threads--;
 	pthread_cond_broadcast(&fn_mon_ended);
@@ -383,7 +447,7 @@ static int fn_start_program(const struct fn_pool *p, struct fn_inst *inst, int i
 }
 
 /* Starts a guest's monitor thread (restoring into parked, if not NULL); -1 after one log line. */
-static int fn_start_guest(const struct fn_pool *p, struct fn_inst *inst, int in, int out, struct proc_vm *parked)
+static int fn_start_guest(struct fn_pool *p, struct fn_inst *inst, int in, int out, struct proc_vm *parked)
 {
 	const struct fn_function *fn = p->fn;
 	inst->stop = eventfd(0, EFD_CLOEXEC);
@@ -392,7 +456,8 @@ static int fn_start_guest(const struct fn_pool *p, struct fn_inst *inst, int in,
 		return -1;
 	}
 	inst->embed = (struct run_embed){.console_in = in, .console_out = out, .stop_fd = inst->stop,
-					 .verbose = p->verbose, .parked = parked};
+					 .verbose = p->verbose, .parked = parked, .recycle = parked != NULL};
+	inst->pool = p;
 	inst->argv[0] = (char *)fn->name;
 	/* No timeout of mica's own: a warm instance starts long before its request, which the gateway times. */
 	inst->cfg = (struct run_config){
@@ -409,7 +474,7 @@ static int fn_start_guest(const struct fn_pool *p, struct fn_inst *inst, int in,
 }
 
 /* fn_spawn, leaving parked to the caller when it fails. */
-static struct fn_inst *fn_spawn_with(const struct fn_pool *p, struct proc_vm *parked)
+static struct fn_inst *fn_spawn_with(struct fn_pool *p, struct proc_vm *parked)
 {
 	struct fn_inst *inst = calloc(1, sizeof(*inst));
 	if (!inst) {
@@ -455,7 +520,7 @@ static struct fn_inst *fn_spawn_with(const struct fn_pool *p, struct proc_vm *pa
  * Starts an instance with its console on two pipes, a snapshot's restored into parked if not NULL
  * (which it owns from then on); NULL after one log line.
  */
-static struct fn_inst *fn_spawn(const struct fn_pool *p, struct proc_vm *parked)
+static struct fn_inst *fn_spawn(struct fn_pool *p, struct proc_vm *parked)
 {
 	struct fn_inst *inst = fn_spawn_with(p, parked);
 	if (!inst && parked)
@@ -557,7 +622,8 @@ static void *fn_warm_main(void *arg)
 		for (int i = 0; i < fn_warm_npools && !short_of; i++) {
 			struct fn_pool *p = &fn_warm_pools[i];
 			pthread_mutex_lock(&p->lock);
-			if (p->nspares + p->spawning < p->fn->warm) {
+			unsigned int want = p->fn->kind == FN_KIND_SNAPSHOT ? p->parked_max : p->fn->warm;
+			if (p->nspares + p->spawning + p->recycling < want) {
 				p->spawning++;
 				short_of = p;
 			}
@@ -612,13 +678,6 @@ int fn_pools_start(struct fn_pool *pools, int n)
 	return 0;
 }
 
-static void fn_warm_kick(void)
-{
-	pthread_mutex_lock(&fn_warm_lock);
-	pthread_cond_signal(&fn_warm_wake);
-	pthread_mutex_unlock(&fn_warm_lock);
-}
-
 void fn_instance_run(struct fn_pool *p, const char *req, size_t req_len, struct fn_run *run)
 {
 	memset(run, 0, sizeof(*run));
@@ -631,14 +690,24 @@ void fn_instance_run(struct fn_pool *p, const char *req, size_t req_len, struct 
 	struct fn_inst *inst = NULL;
 	struct proc_vm *parked = NULL;
 	pthread_mutex_lock(&p->lock);
-	if (p->nspares && p->fn->kind == FN_KIND_SNAPSHOT)
+	/* A guest process being parked again is ready far sooner than a new one would be. */
+	while (p->fn->kind == FN_KIND_SNAPSHOT && !p->nspares && p->resetting)
+		pthread_cond_wait(&p->recycled, &p->lock);
+	if (p->nspares && p->fn->kind == FN_KIND_SNAPSHOT) {
 		parked = p->parked[--p->nspares];
-	else if (p->nspares)
+		p->recycling++; /* until fn_pool_recycled */
+	} else if (p->nspares) {
 		inst = p->spares[--p->nspares];
+	} else if (p->fn->kind == FN_KIND_SNAPSHOT && p->fn->warm && p->recycling >= p->parked_max &&
+		   p->parked_max < p->fn->max) {
+		p->parked_max++; /* every parked guest is out serving: one more would have served this one */
+	}
 	pthread_mutex_unlock(&p->lock);
 	if (p->fn->warm)
 		fn_warm_kick();
 	if (!inst && !(inst = fn_spawn(p, parked))) {
+		if (parked)
+			fn_pool_recycled(p, NULL);
 		run->outcome = FN_ERROR;
 		fn_pool_leave(p, slot);
 		return;
@@ -648,6 +717,7 @@ void fn_instance_run(struct fn_pool *p, const char *req, size_t req_len, struct 
 	run->status = fn_inst_finish(inst, run->outcome != FN_OK);
 	run->restore_ns = inst->embed.restore_ns;
 	run->parked = parked != NULL;
+	run->uses = inst->embed.uses;
 	if (run->outcome == FN_OK && run->status != 0)
 		run->outcome = FN_FAILED;
 	if (__atomic_load_n(&fn_stopping, __ATOMIC_ACQUIRE) && run->outcome != FN_OK)

@@ -32,6 +32,18 @@ struct fn_pool {
 	struct fn_inst **spares;
 	struct proc_vm **parked;
 	unsigned int nspares, spawning;
+	/*
+	 * A snapshot's parked guests out serving a request: each comes back parked again once its
+	 * instance has powered off cleanly (proc_recycle), else the warming thread replaces it.
+	 */
+	unsigned int recycling;
+	unsigned int resetting;     /* of those, the ones whose instance ended: parked again in ~0.1 ms */
+	pthread_cond_t recycled;    /* one of them is back, or ended */
+	/*
+	 * The parked guests a snapshot keeps: warm=, grown by one whenever a request finds all of them
+	 * out serving, up to max= (then every concurrent request has one, each recycled); warm=0: none.
+	 */
+	unsigned int parked_max;
 };
 
 /* How a request's instance ended. */
@@ -51,6 +63,7 @@ struct fn_run {
 	struct fn_buf out;          /* everything the instance wrote, at most response_max bytes */
 	uint64_t restore_ns;        /* a snapshot's: its restore's start to the guest's first hypercall after it */
 	bool parked;                /* a snapshot's: restored into a guest process parked ahead (warm=) */
+	unsigned int uses;          /* parked: the runs that guest process has had, this one included */
 };
 
 /* -1 after one log line (a snapshot that does not open, no memory). */

@@ -205,6 +205,8 @@ static int snap_check_state(const struct snapshot_state *s, uint32_t platform, u
 		return snap_fail(err, errlen, "malformed snapshot: the timer port is not bound to VIRQ_TIMER");
 	if (s->echo_offered > 1 || (s->echo_offered && seen[SNAP_SVC_ECHO]) || s->reserved)
 		return snap_fail(err, errlen, "malformed snapshot: bad echo or reserved field");
+	if (s->nvbd > SNAPSHOT_MAX_VBDS || s->nvif > SNAPSHOT_MAX_VIFS)
+		return snap_fail(err, errlen, "malformed snapshot: more disks or NICs than a guest can have");
 	if (s->gnttab_nr_frames > SNAPSHOT_MAX_GNTTAB_FRAMES)
 		return snap_fail(err, errlen, "malformed snapshot: too many grant table frames");
 	uint64_t nspecial = platform == MICA_PLAT_KVM ? MICA_KVM_SPECIAL_PAGES : MICA_PROC_SPECIAL_PAGES;

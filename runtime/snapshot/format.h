@@ -14,6 +14,8 @@
 #define SNAPSHOT_MAX_SEGMENTS 8
 #define SNAPSHOT_MAX_PORTS 256          /* GUEST_MAX_PORTS */
 #define SNAPSHOT_MAX_GNTTAB_FRAMES 4    /* GNTTAB_MAX_FRAMES */
+#define SNAPSHOT_MAX_VBDS 4             /* RUN_MAX_DISKS */
+#define SNAPSHOT_MAX_VIFS 4             /* GUEST_MAX_NICS */
 #define SNAPSHOT_MAX_RAM (64ULL << 30)  /* mica run --mem's limit */
 #define SNAPSHOT_CHECKSUM_OFFSET 32
 #define SNAPSHOT_KVM_MSRS 6
@@ -71,14 +73,21 @@ struct snapshot_port {
 	uint32_t reserved;
 };
 
-/* The runtime's device state at the ready point (no NIC, disk or xenstore daemon by then). */
+/*
+ * The runtime's device state at the ready point. Devices (disks, NICs) and the xenstore daemon are
+ * not in it: a restore makes them afresh from its own --disk and --net, which must be as many as
+ * nvbd and nvif, and the guest reconnects its frontends (docs/abi.md §14). Their event channels
+ * are stored unbound (to the backend domain): the backends they were bound to are gone.
+ */
 struct snapshot_state {
 	uint32_t console_port, store_port, timer_port;
 	uint32_t echo_offered;          /* 1: the dom0 echo port is still unbound */
 	uint64_t timer_deadline;        /* system time ns of the singleshot timer, 0: none */
 	uint64_t gnttab_frame[SNAPSHOT_MAX_GNTTAB_FRAMES]; /* guest address of grant frame i, 0: none */
 	uint32_t gnttab_nr_frames;
-	uint32_t reserved;
+	uint8_t nvbd;                   /* disks the guest had (--disk), at most SNAPSHOT_MAX_VBDS */
+	uint8_t nvif;                   /* NICs the guest had (--net), at most SNAPSHOT_MAX_VIFS */
+	uint16_t reserved;
 	struct snapshot_port ports[SNAPSHOT_MAX_PORTS];
 };
 

@@ -8,9 +8,13 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "dev/blkback.h"
+#include "dev/netback.h"
 #include "snapshot/snapshot.h"
+#include "vm/run.h"
 #include "xen/console.h"
 #include "xen/evtchn.h"
+#include "xen/gnttab.h"
 #include "xen/xenstore.h"
 
 int snapshot_open(const char *path, struct snapshot *s, char *err, size_t errlen)
@@ -92,16 +96,9 @@ int snapshot_fill_memfd(const struct snapshot *s, int memfd)
 	return 0;
 }
 
-int snapshot_state_save(const struct guest *g, struct snapshot_state *s, char *err, size_t errlen)
+int snapshot_state_save(const struct guest *g, const struct run_config *run, struct snapshot_state *s, char *err,
+			size_t errlen)
 {
-	if (g->nnics || g->nfds) {
-		snprintf(err, errlen, "the guest has devices attached (a NIC or a disk): snapshots hold only console guests");
-		return -1;
-	}
-	if (g->xs) {
-		snprintf(err, errlen, "the guest used xenstore before its ready point, which snapshots cannot hold yet");
-		return -1;
-	}
 	memset(s, 0, sizeof(*s));
 	for (uint32_t p = 0; p < GUEST_MAX_PORTS; p++) {
 		const struct evtchn *e = &g->ports[p];
@@ -112,14 +109,21 @@ int snapshot_state_save(const struct guest *g, struct snapshot_state *s, char *e
 		o->virq = e->state == EVS_VIRQ ? e->virq : 0;
 		if (e->state != EVS_BACKEND)
 			continue;
-		if (p == g->console_port && e->backend == console_notify)
+		if (e->backend_arg) {
+			/*
+			 * A device's: unbound again, so the port stays the guest's until its frontend
+			 * closes it (a port another frontend allocated meanwhile is never closed by mistake).
+			 */
+			o->state = SNAP_PORT_UNBOUND;
+			o->remote_dom = MICA_DOMID_BACKEND;
+		} else if (p == g->console_port && e->backend == console_notify) {
 			o->service = SNAP_SVC_CONSOLE;
-		else if (p == g->store_port && e->backend == xenstore_notify)
+		} else if (p == g->store_port && e->backend == xenstore_notify) {
 			o->service = SNAP_SVC_STORE;
-		else if (e->backend == evtchn_echo)
+		} else if (e->backend == evtchn_echo) {
 			o->service = SNAP_SVC_ECHO;
-		else {
-			snprintf(err, errlen, "event channel %u is bound to a device: snapshots hold only console guests", p);
+		} else {
+			snprintf(err, errlen, "event channel %u is bound to a service snapshots cannot hold", p);
 			return -1;
 		}
 	}
@@ -131,10 +135,12 @@ int snapshot_state_save(const struct guest *g, struct snapshot_state *s, char *e
 	for (int i = 0; i < GNTTAB_MAX_FRAMES; i++)
 		s->gnttab_frame[i] = g->gnttab.frame_gaddr[i];
 	s->gnttab_nr_frames = g->gnttab.nr_frames;
+	s->nvbd = (uint8_t)run->ndisks;
+	s->nvif = (uint8_t)run->nnics;
 	return 0;
 }
 
-void snapshot_state_apply(struct guest *g, const struct snapshot_state *s)
+int snapshot_state_apply(struct guest *g, const struct snapshot_state *s, const struct run_config *run)
 {
 	static const backend_notify_fn services[] = {
 		[SNAP_SVC_CONSOLE] = console_notify, [SNAP_SVC_STORE] = xenstore_notify, [SNAP_SVC_ECHO] = evtchn_echo};
@@ -153,6 +159,11 @@ void snapshot_state_apply(struct guest *g, const struct snapshot_state *s)
 	for (int i = 0; i < GNTTAB_MAX_FRAMES; i++)
 		g->gnttab.frame_gaddr[i] = s->gnttab_frame[i];
 	g->gnttab.nr_frames = s->gnttab_nr_frames;
+	xenstore_restored(g);
+	gnttab_drop_holds(g);
+	if (netback_start(g, run) != 0 || blkback_start(g, run) != 0)
+		return -1;
+	return 0;
 }
 
 /* Appends page pfn (from RAM offset 0) to the list, extending the last run when adjacent. */
@@ -296,7 +307,7 @@ static int snap_emit(int fd, const struct snapshot_source *src, const struct sna
 int snapshot_write(const char *path, const struct snapshot_source *src, char *err, size_t errlen)
 {
 	struct snapshot_state state;
-	if (snapshot_state_save(src->g, &state, err, errlen) != 0)
+	if (snapshot_state_save(src->g, src->run, &state, err, errlen) != 0)
 		return -1;
 	struct snapshot_extent *list;
 	uint32_t n;

@@ -35,8 +35,11 @@ void snapshot_close(struct snapshot *s);
 int snapshot_check_image(const struct snapshot *s, const uint8_t *image, size_t len, char *err, size_t errlen);
 
 /* What a backend knows of the guest at its ready point, besides RAM and the runtime state. */
+struct run_config;
+
 struct snapshot_source {
 	struct guest *g;
+	const struct run_config *run;   /* for how many disks and NICs it has */
 	int memfd;                      /* guest memory from snapshot_pages_base(platform) (holes: never touched) */
 	uint32_t platform;              /* MICA_PLAT_* */
 	const struct snapshot_kvm *kvm; /* MICA_PLAT_KVM: the vCPU section */
@@ -62,17 +65,21 @@ int snapshot_write(const char *path, const struct snapshot_source *src, char *er
 int snapshot_fill_memfd(const struct snapshot *s, int memfd);
 
 /*
- * Captures the runtime's device state of g: event channels, timer, grant frames. Returns 0, or -1
- * with a reason in err when g holds state a snapshot cannot carry (a NIC, a disk, the xenstore
- * daemon in use).
+ * Captures the runtime's device state of g: event channels, timer, grant frames, and how many
+ * disks and NICs run has. Ports bound to a disk's or NIC's backend are stored free, and the
+ * xenstore daemon is not stored: a restore makes both afresh. Returns 0, or -1 with a reason in
+ * err when an event channel is bound to something no restore can make again.
  */
-int snapshot_state_save(const struct guest *g, struct snapshot_state *s, char *err, size_t errlen);
+int snapshot_state_save(const struct guest *g, const struct run_config *run, struct snapshot_state *s, char *err,
+			size_t errlen);
 
 /*
  * Gives g (RAM restored, special pages attached, no port bound yet) the saved device state,
- * binding the console, store and echo services to their saved ports. s was validated by
- * snapshot_parse.
+ * binding the console, store and echo services to their saved ports; empties the store ring for
+ * a fresh daemon, drops the holds the old backends had on grants, and makes run's disks and NICs
+ * (its --disk and --net) as a boot does. s was validated by snapshot_parse. Returns 0, or -1
+ * after a log line when a device could not be made.
  */
-void snapshot_state_apply(struct guest *g, const struct snapshot_state *s);
+int snapshot_state_apply(struct guest *g, const struct snapshot_state *s, const struct run_config *run);
 
 #endif

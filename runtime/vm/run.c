@@ -49,10 +49,13 @@ static int run_map_file(const char *path, const char *what, struct run_blob *blo
 	return 0;
 }
 
-/* Opens every --net TAP before the guest exists, so a bad one costs no boot; -1 after one log line. */
-static int run_open_nics(const char *path, const struct image *img, struct run_config *cfg)
+/*
+ * Opens every --net TAP before the guest exists, so a bad one costs no boot; -1 after one log
+ * line. devices: the image's MICA_DEV_* bits.
+ */
+static int run_open_nics(const char *path, uint32_t devices, struct run_config *cfg)
 {
-	if (cfg->nnics && !(img->note.devices & MICA_DEV_NET)) {
+	if (cfg->nnics && !(devices & MICA_DEV_NET)) {
 		log_error("%s has no network device: build it from an app that selects WANT_NET", path);
 		return -1;
 	}
@@ -80,7 +83,7 @@ static int run_open_nics(const char *path, const struct image *img, struct run_c
 }
 
 /* Opens every --disk file before the guest exists, so a bad one costs no boot; -1 after one log line. */
-static int run_open_disks(const char *path, const struct image *img, struct run_config *cfg)
+static int run_open_disks(const char *path, uint32_t devices, struct run_config *cfg)
 {
 	for (int i = 0; i < cfg->ndisks; i++) {
 		struct run_disk *d = &cfg->disks[i];
@@ -102,7 +105,7 @@ static int run_open_disks(const char *path, const struct image *img, struct run_
 		d->size = (uint64_t)st.st_size;
 	}
 	/* After the files: a missing or misfit file is reported whichever image it was meant for. */
-	if (cfg->ndisks && !(img->note.devices & MICA_DEV_BLOCK)) {
+	if (cfg->ndisks && !(devices & MICA_DEV_BLOCK)) {
 		log_error("%s has no block device: build it from an app that selects block storage", path);
 		return -1;
 	}
@@ -122,13 +125,26 @@ static void run_close_files(struct run_config *cfg)
 /* Options a restore cannot honour: the snapshot fixed them when it was taken. */
 static int run_restore_options(const struct run_config *cfg)
 {
-	const char *bad = cfg->initrd_path ? "--initrd" : cfg->nenv ? "--env" : cfg->nnics ? "--net" :
-			  cfg->ndisks ? "--disk" : NULL;
+	const char *bad = cfg->initrd_path ? "--initrd" : cfg->nenv ? "--env" : NULL;
 	if (bad) {
 		log_error("--restore: %s was fixed when the snapshot was taken; leave it out", bad);
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * The restored guest reconnects the disks and NICs it had, by index: a restore gives as many
+ * (the files and TAPs may differ), and they are opened here as for a boot.
+ */
+static int run_restore_devices(const char *name, const struct snapshot_state *s, struct run_config *cfg)
+{
+	if (cfg->ndisks != s->nvbd || cfg->nnics != s->nvif) {
+		log_error("%s: the guest was saved with %u --disk and %u --net, this restore gives %d and %d; "
+			  "give as many as it had", name, s->nvbd, s->nvif, cfg->ndisks, cfg->nnics);
+		return -1;
+	}
+	return run_open_nics(name, MICA_DEV_NET, cfg) != 0 || run_open_disks(name, MICA_DEV_BLOCK, cfg) != 0 ? -1 : 0;
 }
 
 /* Resumes the guest of a snapshot (opened here for --restore, or by the caller); IMAGE, if given, must match. */
@@ -171,8 +187,11 @@ static int run_restore(struct run_config *cfg)
 			goto out;
 		}
 	}
+	if (run_restore_devices(name, snap->v.state, cfg) != 0)
+		goto out;
 	rc = kvm ? kvm_run(cfg, NULL, NULL, 0, NULL) : proc_run(cfg, NULL, NULL, 0, NULL);
 out:
+	run_close_files(cfg);
 	cfg->restore_snapshot = NULL;
 	snapshot_close(&opened);
 	return rc;
@@ -188,11 +207,6 @@ static int run_image_quietly(const struct run_config *given)
 	const char *path = cfg->image_path;
 	if (cfg->restore_path || cfg->restore_snapshot)
 		return run_restore(cfg);
-	if (cfg->snapshot_path && (cfg->nnics || cfg->ndisks)) {
-		log_error("--snapshot: a guest with --net or --disk cannot be saved (devices are not part of "
-			  "snapshots); leave them out");
-		return MICA_EXIT_FAILURE;
-	}
 	struct run_blob image, initrd = {0};
 	if (run_map_file(path, "an image", &image) != 0)
 		return MICA_EXIT_FAILURE;
@@ -233,7 +247,7 @@ static int run_image_quietly(const struct run_config *given)
 		log_error("%s: %s", path, err);
 		goto out;
 	}
-	if (run_open_nics(path, &img, cfg) != 0 || run_open_disks(path, &img, cfg) != 0)
+	if (run_open_nics(path, img.note.devices, cfg) != 0 || run_open_disks(path, img.note.devices, cfg) != 0)
 		goto out;
 	if (backend == RUN_BACKEND_KVM)
 		rc = kvm_run(cfg, &img, file, image.size, &initrd);

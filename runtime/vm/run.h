@@ -48,6 +48,13 @@ struct run_embed {
 	 */
 	struct proc_vm *parked;
 	uint64_t restore_ns;         /* set by a restore: ns from its start to the guest's first hypercall after it */
+	unsigned int uses;           /* set by a restore into parked: its process's runs, this one included */
+	/*
+	 * recycle: a guest from proc_park that powers off cleanly is not ended but left in recycled,
+	 * for the caller to hand to proc_recycle (or proc_park_discard) once it has the guest's output.
+	 */
+	bool recycle;
+	struct proc_vm *recycled;
 };
 
 struct run_config {
@@ -107,6 +114,13 @@ struct proc_vm *proc_park(const struct snapshot *snap);
 
 /* Kills, reaps and frees a parked guest that will not be used. */
 void proc_park_discard(struct proc_vm *vm);
+
+/*
+ * Parks again a guest process a run left in run_embed.recycled, for another restore of snap (the
+ * snapshot it served): its RAM gets the snapshot's content, and on its way out of the park call it
+ * resets its CPU state (docs/abi.md §14). 0, or -1 with the guest discarded.
+ */
+int proc_recycle(struct proc_vm *vm, const struct snapshot *snap);
 
 /*
  * The kvm backend; the image has a PVH entry point (file_len bytes at file, for --snapshot). With

@@ -60,6 +60,15 @@ static void gnttab_release(uint32_t *entry, uint32_t bits)
 	__atomic_fetch_and(entry, ~bits, __ATOMIC_RELEASE);
 }
 
+void gnttab_drop_holds(struct guest *g)
+{
+	for (int f = 0; f < GNTTAB_MAX_FRAMES; f++) {
+		grant_entry_v1_t *e = g->gnttab.frame_gaddr[f] ? guest_ptr(g, g->gnttab.frame_gaddr[f], MICA_PAGE_SIZE) : NULL;
+		for (size_t i = 0; e && i < GNTTAB_PER_FRAME; i++)
+			gnttab_release((uint32_t *)&e[i], GTF_reading | GTF_writing);
+	}
+}
+
 /*
  * Sets bits in entry ref if it grants the backend that access, returning the entry and the host
  * address of the granted frame. The guest is hostile and runs concurrently: flags and domid are

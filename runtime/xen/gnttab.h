@@ -11,6 +11,12 @@ struct gnttab_mapping {
 	uint32_t held;   /* 0 when nothing is held */
 };
 
+/*
+ * A restore: the backends that held grants (GTF_reading/GTF_writing in the saved table) are gone,
+ * so those bits are cleared in every frame placed; the guest can then end the grants.
+ */
+void gnttab_drop_holds(struct guest *g);
+
 /* GNTTABOP_* from the guest (cmd, guest address of count op structures). Only query_size. */
 long gnttab_op(struct guest *g, unsigned int cmd, uint64_t arg, uint64_t count);
 

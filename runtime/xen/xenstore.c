@@ -632,6 +632,12 @@ int xenstore_setup(struct guest *g)
 	return g->store_port ? 0 : -1;
 }
 
+void xenstore_restored(struct guest *g)
+{
+	memset(g->store, 0, sizeof(*g->store));
+	g->store->server_features = XENSTORE_SERVER_FEATURE_ERROR;
+}
+
 void xenstore_destroy(struct guest *g)
 {
 	struct xs_daemon *d = g->xs;

@@ -25,6 +25,13 @@
  */
 int xenstore_setup(struct guest *g);
 
+/*
+ * A restore: the daemon of the saved run is gone and the next one starts at ring indices 0, so
+ * the ring page (guest RAM from the snapshot) is emptied to match before the guest runs; the
+ * guest resets its own indices to 0 when it resumes (docs/abi.md §14). No port is bound here.
+ */
+void xenstore_restored(struct guest *g);
+
 /* The store port's service: xenstore_service (snapshots rebind it). */
 void xenstore_notify(struct guest *g, uint32_t port);
 

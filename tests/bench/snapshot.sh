@@ -11,8 +11,9 @@
 # "runtime start to guest end" (--stats, medians), which leaves out exec'ing mica itself.
 #
 # Third, restore to ready as `mica serve` does it: each request's instance is restored into a
-# guest process parked ahead (warm=1: loader exec'd, RAM mapped, sandbox armed), and --verbose logs
-# the time from the start of that restore to the guest's first hypercall after mica_ready returned.
+# guest process parked ahead (warm=1: loader exec'd, RAM mapped, sandbox armed; after its first
+# instance, the same process recycled: RAM and registers reset), and --verbose logs the time from
+# the start of that restore to the guest's first hypercall after mica_ready returned.
 # snaptest "exit" powers off right then, so the gateway answers 502 (no response): only the time
 # matters. Requests alternate between the 16 MiB and the 256 MiB guest.
 set -euo pipefail
@@ -87,13 +88,15 @@ done
 kill -TERM "$gateway"
 wait "$gateway" || die "mica serve failed: $(tail -n 3 "$work/serve.err")"
 gateway=
-# parked_median NAME: the median restore time (us) of NAME's requests restored into a parked guest, and their count.
+# parked_median NAME: the median restore time (us) of NAME's requests restored into a parked guest
+# (new or recycled), and their count.
 parked_median() {
-	sed -n "s|^mica serve: GET /$1 -> .* (restore to ready \([0-9.]*\) us, parked):.*|\1|p" "$work/serve.err" |
+	sed -n "s|^mica serve: GET /$1 -> .* (restore to ready \([0-9.]*\) us, parked[,)].*|\1|p" "$work/serve.err" |
 		sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)], NR; else print "nan", 0 }'
 }
 read -r p16 n16 < <(parked_median s16)
 read -r p256 n256 < <(parked_median s256)
-echo "restore to ready from a parked guest (mica serve; median of $n16 and $n256 requests): 16 MiB $p16 us, 256 MiB $p256 us (target < 1000 us and flat)"
+recycled=$(grep -c ', recycled: run ' "$work/serve.err" || true)
+echo "restore to ready from a parked guest (mica serve; median of $n16 and $n256 requests, $recycled of them into a recycled process): 16 MiB $p16 us, 256 MiB $p256 us (target < 1000 us and flat)"
 echo "ratio parked-restore-256M/parked-restore-16M: $(ratio "$p256" "$p16") (target ~1.0)"
 echo "ratio parked-restore-16M/native-hello-spawn: $(ratio "$p16" "$hello")"

@@ -1,7 +1,8 @@
 /* fuzz-sources: runtime/snapshot/format.c */
 /*
  * libFuzzer harness: arbitrary bytes through snapshot_parse, once as given and once with a valid
- * checksum. Seeds: a proc snapshot (version 1) and a kvm one (version 2, with its vCPU section).
+ * checksum. Seeds: a proc snapshot (version 1), one of a guest with a disk and a NIC, and a kvm one
+ * (version 2, with its vCPU section).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,6 +41,9 @@ static void fuzz_check_accepted(const uint8_t *buf, size_t size, const struct sn
 	for (uint32_t p = 0; p < SNAPSHOT_MAX_PORTS; p++)
 		if (v->state->ports[p].state == SNAP_PORT_LOCAL && v->state->ports[p].peer >= SNAPSHOT_MAX_PORTS)
 			abort();
+	/* The device counts a restore compares with its --disk and --net. */
+	if (v->state->nvbd > SNAPSHOT_MAX_VBDS || v->state->nvif > SNAPSHOT_MAX_VIFS)
+		abort();
 }
 
 static void fuzz_parse(const uint8_t *buf, size_t size)

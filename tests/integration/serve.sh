@@ -294,15 +294,20 @@ test_serve_300_requests_leak_no_fd_thread_or_memory() {
 	fn_initrd big 'return function(req) return string.rep("x", 1 << 16) end'
 	snapshot hello
 	snapshot boom
-	serve_start --function "snap=$T/hello.snap,warm=1" --function "$(fn hello warm=1)" \
+	serve_start --function "snap=$T/hello.snap,warm=1,max=2" --function "$(fn hello warm=1)" \
 		--function "$(fn boom warm=0)" \
 		--function "$(fn spin timeout=0.2,warm=1)" --function "$(fn big response=4K,warm=0)" \
-		--function "crash=$T/boom.snap,warm=1"
+		--function "crash=$T/boom.snap,warm=1,max=2"
 	# Every kind once, so what the gateway allocates for good (libmicrohttpd, malloc's arenas) is there before counting.
 	local kind
 	for kind in snap hello boom spin big crash; do
 		get "/$kind" >/dev/null
 	done
+	# And the snapshots' parked guests grown to their max=2, as two requests at a time grow them.
+	: >"$T/warmup"
+	requests_config "$T/warmup" snap 20
+	requests_config "$T/warmup" crash 20
+	curl -s --no-progress-meter --max-time 50 --parallel --parallel-max 4 -K "$T/warmup" -o /dev/null
 	local before rss_before
 	before=$(settled "$SERVE_PID")
 	rss_before=$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVE_PID/status")
@@ -387,4 +392,63 @@ test_serve_snapshot_errors() {
 	assert_exit 125 "$MICA" serve --listen 127.0.0.1:0 --function "a=$T/short.snap"
 	assert_file_contains "$T/err" "--function a: $T/short.snap:"
 	assert_eq 1 "$(wc -l <"$T/err")" "a corrupt snapshot is one line"
+}
+
+# recycle_snapshot: $T/rc.snap, tests/apps/recycle saved at its ready point.
+recycle_snapshot() {
+	assert_exit 0 "$MICA" run --snapshot "$T/rc.snap" --mem 16M "$(image recycle)" </dev/null
+}
+
+# What tests/apps/recycle reports in a fresh instance: nothing of any earlier one.
+RC_FRESH=$'200\ndata=1 bss=0 heap=0\nxmm15=0 ymm15hi=0 zmm31hi=0 k7=0 x87=0\nmxcsr=1f80 fcw=37f df=0 ac=0\ngs=0 ds=0 es=0 fs=0'
+
+test_serve_recycled_guest_process_keeps_nothing_of_the_previous_instance() {
+	recycle_snapshot
+	serve_start --verbose --function "rc=$T/rc.snap,warm=1"
+	# Each instance marks RAM, vector, x87 and mask registers, MXCSR, RFLAGS and selectors, and powers off.
+	local i
+	for ((i = 1; i <= 4; i++)); do
+		assert_eq "$RC_FRESH" "$(get "/rc?n=$i")" "instance $i's view of what the instance before it left"
+	done
+	serve_stop
+	assert_eq 4 "$(grep -c 'GET /rc -> 200 in ' "$T/serve.err")" "requests answered"
+	[[ $(grep -c 'recycled: run [0-9]* of its process): exit 0' "$T/serve.err") -ge 2 ]] ||
+		{ _mica_say "no instance ran in a recycled guest process:" log "$(cat "$T/serve.err")"; return 1; }
+}
+
+test_serve_failed_crashed_or_timed_out_guest_process_is_not_recycled() {
+	recycle_snapshot
+	fn_initrd boom 'return function(req) error("boom") end'
+	fn_initrd spin 'return function(req) while true do end end'
+	snapshot boom
+	snapshot spin
+	serve_start --verbose --function "rc=$T/rc.snap,warm=1" --function "boom=$T/boom.snap,warm=1" \
+		--function "spin=$T/spin.snap,warm=1,timeout=0.2"
+	assert_eq 502 "$(get /boom | head -n 1)" "a failing function"
+	assert_eq 502 "$(get /boom | head -n 1)" "a failing function, again"
+	assert_eq 504 "$(get /spin | head -n 1)" "a function past its timeout"
+	assert_eq 504 "$(get /spin | head -n 1)" "a function past its timeout, again"
+	assert_eq 502 "$(get '/rc?crash' | head -n 1)" "a crashing instance"
+	assert_eq "$RC_FRESH" "$(get /rc)" "the instance after the crash"
+	serve_stop
+	if grep -E 'GET /(boom|spin|rc) .*recycled' "$T/serve.err"; then
+		_mica_say "an instance ran in the guest process of a failed, timed-out or crashed one:" log "$(cat "$T/serve.err")"
+		return 1
+	fi
+}
+
+test_serve_recycling_keeps_the_guest_processes_bounded() {
+	example_initrd hello
+	snapshot hello
+	serve_start --function "snap=$T/hello.snap,warm=2,max=4"
+	: >"$T/requests"
+	requests_config "$T/requests" 'snap?name=r' 60
+	curl -s --no-progress-meter --max-time 50 --parallel --parallel-max 6 -K "$T/requests" -w '%{http_code}\n' >"$T/statuses"
+	assert_eq '60 200' "$(sort "$T/statuses" | uniq -c | sed 's/^ *//')" "statuses of 60 requests, 6 at a time"
+	settled "$SERVE_PID" >/dev/null
+	# Parked guests: warm=2, grown toward max=4 by requests that found none, never beyond.
+	local guests
+	guests=$(guests_of "$SERVE_PID" | wc -l)
+	((guests >= 2 && guests <= 4)) || { _mica_say "$guests guest processes left after 60 requests (warm=2, max=4)"; return 1; }
+	serve_stop
 }

@@ -200,4 +200,12 @@ int evtchn_set_handler(evtchn_port_t port, evtchn_handler_t h, void *arg)
 	return 0;
 }
 
+/* Restore hooks: the last one a device registered, for a test to run as plat_ready would after a restore. */
+static struct plat_restore_hook *restore_hook;
+
+void plat_on_restore(struct plat_restore_hook *h)
+{
+	restore_hook = h;
+}
+
 #endif

@@ -194,9 +194,10 @@ static struct blkfront *open_indirect(const char *segs, const char *ssize)
 
 static uint8_t buf[DISK_SECTORS * 512 + 8], out[DISK_SECTORS * 512];
 /* blkfront has no close: the devices stay reachable here, as in a guest, for the leak check. */
-static struct blkfront *volatile opened[6];
+static struct blkfront *volatile opened[8];
 
 static void test_own_pages(struct blkfront *bf);
+static void test_restored(void);
 
 int main(void)
 {
@@ -320,7 +321,52 @@ int main(void)
 		   "4096-byte sectors: misaligned transfers refused, aligned ones done", NULL);
 	opened[5] = open_indirect("256", "512");
 	test_own_pages(opened[5]);
+	test_restored();
 	return unit_failures ? 1 : 0;
+}
+
+/*
+ * A restore, as plat_ready runs it: the store is the new run's (backend in InitWait, the frontend
+ * Initialising, here a disk twice the size), and the old backend never answered a request.
+ */
+static void test_restored(void)
+{
+	struct blkfront_info info;
+	struct blkfront *bf = opened[6] = open_indirect("256", "512");
+	unit_check(bf && restore_hook && restore_hook->arg == bf, "open registers a restore hook", NULL);
+	if (!bf || !restore_hook)
+		return;
+	back_lazy = true;
+	int tag = blkfront_submit(bf, BLKFRONT_OP_READ, 0, out, 8);
+	unsigned int grants_before = grants_used, ports_before = ports_open;
+	store_set(BACKEND "/state", "2");
+	store_set(BACKEND "/sectors", "4096");
+	store_set("device/vbd/0/state", "1");
+	klog[0] = '\0';
+	restore_hook->fn(restore_hook->arg);
+	char state[8] = "";
+	xs_read("device/vbd/0/state", state, sizeof(state));
+	blkfront_get_info(bf, &info);
+	unit_check(strcmp(state, "4") == 0 && info.sectors == 4096 && klog[0] == '\0',
+		   "after a restore: connected again, the disk's size read again", "state %s, %llu sectors, log %s", state,
+		   (unsigned long long)info.sectors, klog);
+	unit_check(grants_used == grants_before && ports_open == ports_before,
+		   "the old grants and port ended, as many made anew", "grants %u -> %u, ports %u -> %u", grants_before,
+		   grants_used, ports_before, ports_open);
+	int rc = blkfront_complete(bf, tag);
+	unit_check(rc == -XEN_EIO, "a request the old backend never answered fails with EIO", "rc %d", rc);
+	memset(out, 0, 8 * 512);
+	rc = blkfront_read(bf, 0, out, 8);
+	unit_check(rc == 0 && memcmp(out, disk, 8 * 512) == 0, "a read on the new ring", "rc %d", rc);
+	back_lazy = false;
+
+	/* The restore gave no such disk: the device stops, its calls fail with ENODEV. */
+	store_del("device/vbd/0/backend");
+	klog[0] = '\0';
+	restore_hook->fn(restore_hook->arg);
+	rc = blkfront_read(bf, 0, out, 8);
+	unit_check(rc == -XEN_ENODEV && strstr(klog, "no such disk") != NULL, "a disk the restore did not give: ENODEV",
+		   "rc %d, log %s", rc, klog);
 }
 
 /* ------------------------------------------------------- transfers on the caller's own pages */

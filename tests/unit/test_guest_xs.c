@@ -255,11 +255,83 @@ static void test_hostile(void)
 		   "state %d at %llu ns", (int)s, (unsigned long long)now_ns);
 }
 
+/* The watches a store was asked to set, "path token;" each, as script_restored saw them. */
+static char watches_set[256];
+
+static void script_restored(const struct xsd_sockmsg *h, const char *p)
+{
+	if (h->type == XS_WATCH) {
+		size_t n = strlen(watches_set);
+		snprintf(watches_set + n, sizeof(watches_set) - n, "%s %s;", p, p + strlen(p) + 1);
+		script_stuck(h, p);
+		return;
+	}
+	script_honest(h, p);
+}
+
+/*
+ * After a restore the runtime has emptied the ring for a new store; the client starts over at
+ * index 0, forgets events of the old store and sets its watches again, each firing once.
+ */
+static void test_restored(void)
+{
+	char buf[16], path[64];
+	reset(700, script_honest);
+	xs_unwatch("a", "tok"); /* test_honest's */
+	int rc = xs_watch("a/b", "tok");
+	rc |= xs_wait_watch("tok", path, sizeof(path), now_ns + 1);
+	rc |= xs_watch("c", "gone");
+	rc |= xs_unwatch("c", "gone");
+	rc |= xs_watch("d", "late");
+	unit_check(rc == 0, "restored: watches set and one taken away before the ready point", "rc %d", rc);
+
+	/* An event the client queued but nobody took when the guest was saved. */
+	store_send(XS_WATCH_EVENT, 0, "d\0late", 7);
+	store_flush();
+	xs_wait_watch("none", path, sizeof(path), now_ns + 1);
+	memset(&ring, 0, sizeof(ring));
+	store_script = script_restored;
+	store_in_len = store_out_len = store_out_sent = 0;
+	watches_set[0] = '\0';
+	xen_xs_restored();
+	unit_check(strcmp(watches_set, "a/b tok;d late;") == 0, "restored: the watches still set are set again",
+		   "set: %s", watches_set);
+	int late = xs_wait_watch("late", path, sizeof(path), now_ns + 1);
+	int again = xs_wait_watch("late", path, sizeof(path), now_ns + 1);
+	unit_check(late == 0 && again == -XEN_ETIMEDOUT, "restored: the old store's event is gone, the new one fires once",
+		   "first %d, second %d", late, again);
+	rc = xs_read("x", buf, sizeof(buf));
+	unit_check(rc == 5 && ring.req_prod == ring.req_cons && ring.rsp_cons == ring.rsp_prod,
+		   "restored: requests from index 0 of the emptied ring", "rc %d, req %u/%u rsp %u/%u", rc, ring.req_prod,
+		   ring.req_cons, ring.rsp_cons, ring.rsp_prod);
+	xs_unwatch("a/b", "tok");
+	xs_unwatch("d", "late");
+
+	/* The client keeps 16 watches to set again: a 17th is refused, never silently dropped. */
+	reset(0, script_honest);
+	int set = 0;
+	char tok[16];
+	while (set < 20) {
+		snprintf(tok, sizeof(tok), "w%d", set);
+		if (xs_watch("w", tok) != 0)
+			break;
+		set++;
+	}
+	snprintf(tok, sizeof(tok), "w%d", set);
+	rc = xs_watch("w", tok);
+	unit_check(set == 16 && rc == -XEN_ENOSPC, "restored: a 17th watch is ENOSPC", "%d set, then rc %d", set, rc);
+	for (int i = 0; i < set; i++) {
+		snprintf(tok, sizeof(tok), "w%d", i);
+		xs_unwatch("w", tok);
+	}
+}
+
 int main(void)
 {
 	test_honest();
 	test_errors();
 	test_noisy();
 	test_hostile();
+	test_restored();
 	return unit_exit_status();
 }

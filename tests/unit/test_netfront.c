@@ -567,6 +567,53 @@ static void test_parse(void)
 		   "parse: numbers in range only", NULL);
 }
 
+/*
+ * A restore, as plat_ready runs it: the store is the new run's (backend in InitWait, the frontend
+ * Initialising, another MAC offered), and frames were still on the old rings.
+ */
+static void test_restored(void)
+{
+	store_reset();
+	struct netfront *nf = open0();
+	unit_check(nf && restore_hook && restore_hook->arg == nf, "restored: open registers a restore hook", NULL);
+	if (!nf || !restore_hook)
+		return;
+	backend_holds_tx = true;
+	static const uint8_t frame[60] = {1, 2, 3};
+	struct netfront_seg seg = {frame, sizeof(frame)};
+	netfront_xmit(nf, &seg, 1);
+	unsigned int grants_before = grants_used, ports_before = ports_open;
+	store_set(BACKEND "/state", "2");
+	store_set("device/vif/0/state", "1");
+	store_set("device/vif/0/mac", "aa:bb:cc:99:99:99");
+	backend_holds_tx = false;
+	klog[0] = 0;
+	restore_hook->fn(restore_hook->arg);
+	struct netfront_info info;
+	netfront_get_info(nf, &info);
+	unit_check(strcmp(store_get("device/vif/0/state"), "4") == 0 && klog[0] == 0 && info.mac[3] == 0,
+		   "restored: connected again, the interface's MAC kept", "log: %s", klog);
+	unit_check(grants_used == grants_before && ports_open == ports_before,
+		   "restored: the old grants and port ended, as many made anew", "grants %u -> %u, ports %u -> %u",
+		   grants_before, grants_used, ports_before, ports_open);
+	unit_check(rx_available() == 256 && nf->tx_nfree == 256, "restored: every rx buffer posted again, tx slots all free",
+		   "posted %u, tx free %u", rx_available(), nf->tx_nfree);
+	sent_n = got_n = 0;
+	unit_check(netfront_xmit(nf, &seg, 1) == 0 && sent_n == 1 && sent_len[0] == sizeof(frame),
+		   "restored: a frame goes out on the new tx ring", "sent %u", sent_n);
+	static const uint8_t in[80] = {9, 8, 7};
+	unit_check(backend_rx(in, sizeof(in), 4096), "restored: the backend finds rx buffers", NULL);
+	raise_event();
+	unit_check(got_n == 1 && got_len[0] == sizeof(in) && memcmp(got[0], in, sizeof(in)) == 0,
+		   "restored: a frame comes in on the new rx ring", "got %u", got_n);
+
+	store_del("device/vif/0/backend");
+	klog[0] = 0;
+	restore_hook->fn(restore_hook->arg);
+	unit_check(netfront_xmit(nf, &seg, 1) == -XEN_EAGAIN && strstr(klog, "no such NIC") != NULL,
+		   "restored: a NIC the restore did not give stops; sends are dropped", "log: %s", klog);
+}
+
 int main(void)
 {
 	test_parse();
@@ -576,5 +623,6 @@ int main(void)
 	test_rx();
 	test_rx_hostile();
 	test_batching();
+	test_restored();
 	return unit_exit_status();
 }

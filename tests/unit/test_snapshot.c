@@ -295,6 +295,11 @@ static void test_state(void)
 	T_MALFORMED("grant frame unaligned", "grant table frame", t.s->gnttab_nr_frames = 1;
 		    t.s->gnttab_frame[0] = MICA_RAM_BASE + 8);
 	T_MALFORMED("grant frame beyond nr_frames", "grant table frame", t.s->gnttab_frame[2] = MICA_RAM_BASE);
+	T_MALFORMED("five disks", "disks or NICs", t.s->nvbd = SNAPSHOT_MAX_VBDS + 1);
+	T_MALFORMED("255 disks", "disks or NICs", t.s->nvbd = 255);
+	T_MALFORMED("five NICs", "disks or NICs", t.s->nvif = SNAPSHOT_MAX_VIFS + 1);
+	T_MALFORMED("reserved state bits", "reserved", t.s->reserved = 1);
+	T_MALFORMED("reserved state high bits", "reserved", t.s->reserved = 0x8000);
 
 	struct t_snap t;
 	t_build(&t);
@@ -303,6 +308,15 @@ static void test_state(void)
 	t.s->echo_offered = 1;
 	t_fix(&t);
 	t_expect(&t, "a grant frame in RAM and an offered echo port are fine", NULL);
+	free(t.buf);
+
+	/* A guest saved with devices: their ports stored unbound to the backend domain, the counts at most 4. */
+	t_build(&t);
+	t.s->nvbd = SNAPSHOT_MAX_VBDS;
+	t.s->nvif = SNAPSHOT_MAX_VIFS;
+	t.s->ports[6] = (struct snapshot_port){.state = SNAP_PORT_UNBOUND, .remote_dom = MICA_DOMID_BACKEND};
+	t_fix(&t);
+	t_expect(&t, "four disks, four NICs and a device port stored unbound are fine", NULL);
 	free(t.buf);
 }
 

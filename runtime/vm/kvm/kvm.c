@@ -371,6 +371,7 @@ static int kvm_snapshot(struct kvm_vm *vm, uint64_t ctx_addr)
 	}
 	struct snapshot_source src = {
 		.g = &vm->g,
+		.run = cfg,
 		.memfd = vm->memfd,
 		.platform = MICA_PLAT_KVM,
 		.kvm = &k,
@@ -559,7 +560,8 @@ static int kvm_resume(struct kvm_vm *vm, const struct run_config *cfg, const str
 	vm->g.ext = (struct mica_start_ext *)(vm->mem + MICA_KVM_START_INFO + MICA_START_EXT_OFFSET);
 	vm->g.shared = guest_ptr(&vm->g, k->shared_info, MICA_PAGE_SIZE);
 	vm->g.callback_via = k->callback_via;
-	snapshot_state_apply(&vm->g, snap->v.state);
+	if (snapshot_state_apply(&vm->g, snap->v.state, cfg) != 0)
+		return -1;
 
 	/* This run's start and stdin; the wall clock is recomputed for this host boot. */
 	vm->g.ext->runtime_start_ns = cfg->start_ns;

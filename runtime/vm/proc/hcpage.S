@@ -16,6 +16,7 @@
 	.balign 4096
 	.globl hcpage_template
 	.globl hcpage_template_end
+	.globl hcpage_parked
 hcpage_template:
 
 /* A hypercall is a system call the seccomp filter hands to mica, which answers it. */
@@ -45,7 +46,24 @@ hcpage_template:
 	ret
 
 	.set slot, __HYPERVISOR_set_segment_base + 1
-	.rept MICA_HC_SLOTS - __HYPERVISOR_set_segment_base - 1
+	.rept __HYPERVISOR_sched_op - __HYPERVISOR_set_segment_base - 1
+	hc_slot %slot
+	.set slot, slot + 1
+	.endr
+
+/*
+ * sched_op: a poweroff that mica recycles the guest process after (a later request's fresh
+ * instance, docs/abi.md §14) is answered HCPAGE_REPARK and goes on to the park call.
+ */
+	.org hcpage_template + __HYPERVISOR_sched_op * MICA_HC_SLOT_SIZE, 0xcc
+	mov	$(MICA_PROC_HC_SYSNR_BASE + __HYPERVISOR_sched_op), %eax
+	syscall
+	cmp	$HCPAGE_REPARK, %rax
+	je	hcpage_park
+	ret
+
+	.set slot, __HYPERVISOR_sched_op + 1
+	.rept MICA_HC_SLOTS - __HYPERVISOR_sched_op - 1
 	hc_slot %slot
 	.set slot, slot + 1
 	.endr
@@ -54,7 +72,7 @@ hcpage_template:
  * Bootstrap, entered from the loader with %rdi = params (inside this page). It faults in what
  * the guest will touch, applies segment permissions, removes every mapping but guest RAM and
  * this page, arms the filter, tells mica the listener fd, waits in the park call if asked to,
- * and jumps to the image entry or the restored context.
+ * resets the CPU state and jumps to the image entry or the restored context.
  */
 	.org hcpage_template + HCPAGE_BOOTSTRAP_OFFSET, 0xcc
 	mov	%rdi, %r12
@@ -118,11 +136,48 @@ hcpage_template:
 
 	/* Parked: RAM is filled (and the restore context set) while this call waits. */
 	cmpq	$0, HCP_PARK(%r12)
-	je	7f
+	jne	hcpage_park
+	jmp	hcpage_enter
+
+	/*
+	 * The park call, also where a recycled guest process comes back to from its poweroff. What
+	 * follows it resets, from constants of this page only, every piece of CPU state the previous
+	 * instance could have changed without a system call: RFLAGS, data segment selectors,
+	 * x87/SSE/AVX state (MXCSR from the parameters), then each GPR on the way in.
+	 */
+hcpage_park:
 	mov	$HCPAGE_PARK_SYSNR, %eax
 	syscall
-
-7:	mov	HCP_RESTORE(%r12), %r15
+hcpage_parked:
+hcpage_enter:
+	lea	hcpage_rflags(%rip), %rsp
+	popfq
+	xor	%eax, %eax
+	mov	%eax, %ds
+	mov	%eax, %es
+	mov	%eax, %fs
+	mov	%eax, %gs
+	mov	$(MICA_PROC_HCPAGE + HCPAGE_PARAMS_OFFSET), %r12
+	cmpl	$0, HCP_XSAVE(%r12)
+	je	11f
+	/* XCR0 but AMX: a tile state needs a permission this process cannot ask for. */
+	xor	%ecx, %ecx
+	xgetbv
+	and	$~0x60000, %eax
+	xrstor64 (%r12)
+	jmp	12f
+	/* No XSAVE, so x87 and SSE only: empty x87 registers that hold zeros, zero XMM registers. */
+11:	fninit
+	.rept 8
+	fldz
+	.endr
+	fninit
+	ldmxcsr	HCP_MXCSR(%r12)
+	.irp n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+	xorps	%xmm\n, %xmm\n
+	.endr
+12:
+	mov	HCP_RESTORE(%r12), %r15
 	test	%r15, %r15
 	jnz	10f
 
@@ -178,6 +233,10 @@ hcpage_template:
 	mov	$127, %edi
 	syscall
 	ud2
+
+	.balign 8, 0xcc
+hcpage_rflags:
+	.quad	0x202		/* IF, and the always-one bit: what a new process starts with */
 
 	.org hcpage_template + HCPAGE_PARAMS_OFFSET, 0xcc
 hcpage_template_end:

@@ -2,6 +2,7 @@
  * proc backend: guest RAM is a memfd shared by mica and a guest process that keeps only that
  * RAM and the hypercall page mapped; hypercalls reach mica as seccomp user notifications.
  */
+#include <cpuid.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include <sys/resource.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -57,6 +59,18 @@
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
+
+/* MXCSR of a new process: every SSE exception masked, round to nearest. */
+#define PROC_MXCSR_INIT 0x1f80
+
+/*
+ * Runs one guest process may have before it is ended rather than recycled: a bound on what any
+ * state this design overlooked could accumulate.
+ */
+#define PROC_RECYCLE_MAX 1000
+
+/* asm/hwcap2.h: the kernel lets user code write FS and GS bases (WRFSBASE, WRGSBASE). */
+#define PROC_HWCAP2_FSGSBASE (1UL << 1)
 
 /* Highest user address on 4-level paging; nothing of the loader may survive below it. */
 #define PROC_USER_END 0x7ffffffff000UL
@@ -98,6 +112,11 @@ struct proc_vm {
 	size_t file_len;
 	bool parked;                /* waiting in its park call (park_id), sandboxed, for a restore */
 	uint64_t park_id;
+	bool pooled;                /* made by proc_park: lives as long as the thread that made it */
+	bool ram_ready;             /* RAM holds the snapshot's content already: a restore writes no page */
+	bool poweroff_held;         /* the guest waits in its poweroff call (poweroff_id), unanswered */
+	uint64_t poweroff_id;
+	unsigned int uses;          /* runs this guest process has had */
 	uint64_t restore_start_ns;  /* when a restore began; 0: not a restore */
 	uint64_t restore_ns;        /* from then to the restored guest's first hypercall; 0: none yet */
 	struct proc_child_args child;
@@ -203,6 +222,13 @@ static unsigned int proc_segments(const struct image *img, uint64_t out[][3], un
 	return n;
 }
 
+/* Whether the kernel enabled XSAVE (CPUID.1:ECX.OSXSAVE): the bootstrap's XRSTOR needs it. */
+static uint32_t proc_os_xsave(void)
+{
+	unsigned int a, b, c, d;
+	return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_OSXSAVE);
+}
+
 /* The hypercall page and the bootstrap's parameters shared by a boot and a restore. */
 static struct hcpage_params *proc_fill_hcpage(struct proc_vm *vm)
 {
@@ -217,6 +243,8 @@ static struct hcpage_params *proc_fill_hcpage(struct proc_vm *vm)
 			  {ram_end, PROC_USER_END - ram_end}},
 		.start_info = start_info_gaddr(&vm->g),
 		.handshake = start_info_gaddr(&vm->g) + PROC_HANDSHAKE_OFFSET,
+		.mxcsr = PROC_MXCSR_INIT,
+		.xsave = proc_os_xsave(),
 	};
 	p->fprog.len = (unsigned short)seccomp_build_filter(p->filter, HCPAGE_MAX_FILTER, MICA_PROC_HCPAGE);
 	p->fprog.filter = (struct sock_filter *)(MICA_PROC_HCPAGE + HCPAGE_PARAMS_OFFSET + HCP_FILTER);
@@ -361,6 +389,7 @@ static int proc_snapshot(struct proc_vm *vm, uint64_t ctx)
 	}
 	struct snapshot_source src = {
 		.g = &vm->g,
+		.run = cfg,
 		.memfd = vm->memfd,
 		.platform = MICA_PLAT_PROC,
 		.image = vm->file,
@@ -400,8 +429,12 @@ static int proc_notification(struct proc_vm *vm, int *status)
 			args[i] = req.data.args[i];
 		long val = hypercall_dispatch(&vm->g, (unsigned int)(nr - MICA_PROC_HC_SYSNR_BASE), args,
 					      &wait);
-		if (vm->g.end != GUEST_RUNNING)
+		if (vm->g.end != GUEST_RUNNING) {
+			/* Unanswered: the guest waits there until it is ended, or recycled (proc_recycle). */
+			vm->poweroff_held = vm->g.end == GUEST_POWEROFF;
+			vm->poweroff_id = req.id;
 			return -1;
+		}
 		if (wait)
 			vm->block_id = req.id;
 		else
@@ -591,20 +624,22 @@ static struct hcpage_params *proc_fill_hcpage_restore(struct proc_vm *vm, const 
 }
 
 /*
- * Guest RAM for a restore: the memfd (fresh, or a parked guest's) gets the stored pages
- * (docs/abi.md §14 on why proc copies them), then the runtime state of the snapshot, the present
+ * Guest RAM for a restore: a fresh memfd gets the stored pages (docs/abi.md §14 on why proc copies
+ * them; a parked guest's has them already), then the runtime state of the snapshot, the present
  * time and fresh entropy.
  */
 static int proc_restore_memory(struct proc_vm *vm, const struct run_config *cfg, const struct snapshot *snap)
 {
 	const struct snapshot_header *h = snap->v.hdr;
-	if (snapshot_fill_memfd(snap, vm->memfd) != 0) {
+	if (!vm->ram_ready && snapshot_fill_memfd(snap, vm->memfd) != 0) {
 		log_error("cannot fill guest memory from the snapshot (%s)", strerror(errno));
 		return -1;
 	}
+	vm->ram_ready = false;
 	if (!vm->map && proc_map_ram(vm) != 0)
 		return -1;
-	snapshot_state_apply(&vm->g, snap->v.state);
+	if (snapshot_state_apply(&vm->g, snap->v.state, cfg) != 0)
+		return -1;
 
 	/* This run's start and stdin; the wall clock is recomputed for this host boot. */
 	vm->g.ext->runtime_start_ns = cfg->start_ns;
@@ -670,12 +705,27 @@ static void proc_release(struct proc_vm *vm)
 	free(vm);
 }
 
+/*
+ * Whether the guest process of a run that just ended may serve another restore of its snapshot
+ * (proc_recycle): only one proc_park made, that powered off cleanly with status 0 from a run with
+ * no device but the console, and has not had PROC_RECYCLE_MAX runs yet. Never where the guest
+ * could set its GS base itself, which the bootstrap does not reset (docs/abi.md §14).
+ */
+static bool proc_recyclable(const struct proc_vm *vm, const struct run_config *cfg, int status)
+{
+	return cfg->embed && cfg->embed->recycle && cfg->restore_snapshot && vm->pooled && vm->pid > 0 &&
+	       vm->poweroff_held && vm->g.end == GUEST_POWEROFF && status == 0 && !cfg->snapshot_path &&
+	       !cfg->nnics && !cfg->ndisks && !vm->g.nnics && !vm->g.nfds && vm->uses < PROC_RECYCLE_MAX &&
+	       !(getauxval(AT_HWCAP2) & PROC_HWCAP2_FSGSBASE);
+}
+
 int proc_run(const struct run_config *cfg, const struct image *img, const uint8_t *file, size_t file_len,
 	     const struct run_blob *initrd)
 {
 	const struct snapshot *snap = cfg->restore_snapshot;
 	struct run_embed *embed = cfg->embed;
 	int status = MICA_EXIT_FAILURE;
+	bool recycle;
 	uint64_t begin_ns = guest_now_ns();
 
 	struct proc_vm *vm;
@@ -711,6 +761,9 @@ int proc_run(const struct run_config *cfg, const struct image *img, const uint8_
 	}
 
 	if (vm->parked) {
+		vm->uses++;
+		if (embed)
+			embed->uses = vm->uses;
 		if (proc_restore_memory(vm, cfg, snap) != 0)
 			goto out;
 		pvclock_update(&vm->g);
@@ -737,13 +790,14 @@ int proc_run(const struct run_config *cfg, const struct image *img, const uint8_
 		break;
 	}
 out:
+	recycle = proc_recyclable(vm, cfg, status);
 	/* Killed first so its teardown overlaps the console drain; reaped last, since an orphan
 	 * would be left to an init that may never reap it. */
-	if (vm->pid > 0)
+	if (vm->pid > 0 && !recycle)
 		syscall(SYS_pidfd_send_signal, vm->pidfd, SIGKILL, NULL, 0);
 	if (vm->g.console)
 		console_drain(&vm->g);
-	if (vm->pid > 0) {
+	if (vm->pid > 0 && !recycle) {
 		siginfo_t si;
 		proc_reap(vm, &si, 0);
 	}
@@ -758,8 +812,38 @@ out:
 	blkback_stop(&vm->g, cfg->stats && vm->g.ext);
 	xenstore_destroy(&vm->g);
 	console_use_fds(STDIN_FILENO, STDOUT_FILENO);
-	proc_release(vm);
+	if (recycle)
+		embed->recycled = vm;
+	else
+		proc_release(vm);
 	return status;
+}
+
+/*
+ * Takes the guest's park call, which it makes within timeout_ms (-1: no limit); 0, or -1 after a
+ * log line when it ended or made any other call instead.
+ */
+static int proc_wait_park(struct proc_vm *vm, int timeout_ms)
+{
+	/* Polled first: a guest that dies on its way to the park call hangs the listener up. */
+	struct pollfd pfd = {.fd = vm->listener, .events = POLLIN};
+	int n;
+	while ((n = poll(&pfd, 1, timeout_ms)) < 0 && errno == EINTR)
+		;
+	struct seccomp_notif req;
+	memset(&req, 0, sizeof(req));
+	if (n <= 0 || !(pfd.revents & POLLIN) || ioctl(vm->listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
+		log_error("a parked guest process ended, or took too long, before its park call");
+		return -1;
+	}
+	uint64_t parked_ip = MICA_PROC_HCPAGE + (uint64_t)(hcpage_parked - hcpage_template);
+	if (req.data.nr != HCPAGE_PARK_SYSNR || req.data.instruction_pointer != parked_ip) {
+		log_error("a parked guest process made host call %d instead of its park call", req.data.nr);
+		return -1;
+	}
+	vm->park_id = req.id;
+	vm->parked = true;
+	return 0;
 }
 
 struct proc_vm *proc_park(const struct snapshot *snap)
@@ -779,23 +863,14 @@ struct proc_vm *proc_park(const struct snapshot *snap)
 	/* The loader is exec'd and mapped already: its fd is of no further use. */
 	close(vm->loader_fd);
 	vm->loader_fd = -1;
-	/* Polled first: a guest that dies on its way to the park call hangs the listener up. */
-	struct pollfd pfd = {.fd = vm->listener, .events = POLLIN};
-	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
-		;
-	struct seccomp_notif req;
-	memset(&req, 0, sizeof(req));
-	if (!(pfd.revents & POLLIN) || ioctl(vm->listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
-		log_error("a parked guest process ended before its park call");
+	if (proc_wait_park(vm, -1) != 0)
+		goto fail;
+	if (snapshot_fill_memfd(snap, vm->memfd) != 0) {
+		log_error("cannot fill guest memory from the snapshot (%s)", strerror(errno));
 		goto fail;
 	}
-	if (req.data.nr != HCPAGE_PARK_SYSNR || req.data.instruction_pointer < MICA_PROC_HCPAGE ||
-	    req.data.instruction_pointer >= MICA_PROC_HCPAGE + MICA_PAGE_SIZE) {
-		log_error("a parked guest process made host call %d instead of its park call", req.data.nr);
-		goto fail;
-	}
-	vm->park_id = req.id;
-	vm->parked = true;
+	vm->ram_ready = true;
+	vm->pooled = true;
 	return vm;
 fail:
 	proc_park_discard(vm);
@@ -810,4 +885,94 @@ void proc_park_discard(struct proc_vm *vm)
 		proc_reap(vm, &si, 0);
 	}
 	proc_release(vm);
+}
+
+/* Checks 8 bytes at a time: most pages a guest touched and left zero are found so in a few reads. */
+static bool proc_page_zero(const uint8_t *page)
+{
+	const uint64_t *w = (const uint64_t *)page;
+	for (size_t i = 0; i < MICA_PAGE_SIZE / 8; i++)
+		if (w[i])
+			return false;
+	return true;
+}
+
+/*
+ * Guest RAM back to the snapshot's content: the stored pages rewritten, and every other page the
+ * memfd holds (each page the guest or mica ever touched) zeroed unless it is zero. Pages stay
+ * allocated and mapped in the guest: unmapping them costs TLB shootdowns here, and faults later.
+ * The walk asks for the next allocated page and jumps over each stored extent whole: finding a
+ * hole walks every page before it, so it is asked for only past pages no extent covers.
+ */
+static int proc_reset_ram(struct proc_vm *vm, const struct snapshot *snap)
+{
+	if (snapshot_fill_memfd(snap, vm->memfd) != 0)
+		return -1;
+	const struct snapshot_extent *e = snap->v.extents;
+	uint32_t n = snap->v.hdr->nextents, k = 0;
+	off_t end = (off_t)vm->g.ram_size, at = 0;
+	while (at < end) {
+		off_t data = lseek(vm->memfd, at, SEEK_DATA);
+		if (data < 0)
+			return errno == ENXIO ? 0 : -1;
+		if (data >= end)
+			break;
+		data &= ~(off_t)(MICA_PAGE_SIZE - 1);
+		/* The extents are sorted and disjoint (snapshot_parse checked): one pass. */
+		uint64_t gaddr = MICA_RAM_BASE + (uint64_t)data;
+		while (k < n && e[k].gaddr + e[k].pages * MICA_PAGE_SIZE <= gaddr)
+			k++;
+		if (k < n && e[k].gaddr <= gaddr) {
+			at = (off_t)(e[k].gaddr + e[k].pages * MICA_PAGE_SIZE - MICA_RAM_BASE);
+			continue;
+		}
+		off_t stop = k < n ? (off_t)(e[k].gaddr - MICA_RAM_BASE) : end;
+		off_t hole = lseek(vm->memfd, data, SEEK_HOLE);
+		if (hole < 0)
+			return -1;
+		if (hole < stop)
+			stop = hole;
+		for (off_t off = data; off < stop; off += MICA_PAGE_SIZE)
+			if (!proc_page_zero(vm->map + off))
+				memset(vm->map + off, 0, MICA_PAGE_SIZE);
+		at = stop;
+	}
+	return 0;
+}
+
+/* The monitor's state of a parked guest as proc_park leaves it: nothing of the last run. */
+static void proc_rearm(struct proc_vm *vm)
+{
+	uint8_t *ram = vm->g.ram;
+	uint64_t ram_size = vm->g.ram_size;
+	memset(&vm->g, 0, sizeof(vm->g));
+	vm->g.ram = ram;
+	vm->g.ram_size = ram_size;
+	start_info_attach(&vm->g);
+	vm->stop_fd = -1;
+	vm->stdin_open = false;
+	vm->block_id = 0;
+	vm->restore_start_ns = vm->restore_ns = 0;
+	vm->cfg = NULL;
+	vm->img = NULL;
+	vm->file = NULL;
+	vm->file_len = 0;
+}
+
+/* How long a recycled guest may take from its poweroff's answer to its park call: a few instructions. */
+#define PROC_REPARK_TIMEOUT_MS 10000
+
+int proc_recycle(struct proc_vm *vm, const struct snapshot *snap)
+{
+	struct seccomp_notif_resp resp = {.id = vm->poweroff_id, .val = HCPAGE_REPARK};
+	vm->poweroff_held = false;
+	/* RAM is reset only once the guest waits in its park call: until then it still runs. */
+	if (ioctl(vm->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) != 0 ||
+	    proc_wait_park(vm, PROC_REPARK_TIMEOUT_MS) != 0 || proc_reset_ram(vm, snap) != 0) {
+		proc_park_discard(vm);
+		return -1;
+	}
+	vm->ram_ready = true;
+	proc_rearm(vm);
+	return 0;
 }

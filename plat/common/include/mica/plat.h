@@ -64,6 +64,22 @@ void plat_set_tls(uintptr_t base);
  */
 int plat_ready(uint8_t seed[32]);
 
+/*
+ * A driver's reconnection after a restore: the runtime made its devices afresh, so each frontend
+ * drops its old ring, grants and event channel and does the xenbus handshake again.
+ */
+struct plat_restore_hook {
+	void (*fn)(void *arg);
+	void *arg;
+	struct plat_restore_hook *next;
+};
+
+/*
+ * Registers h (the caller's storage, kept for good). When plat_ready returns 1, the hooks have
+ * run, in the order registered, after the clocks and the xenstore client resumed.
+ */
+void plat_on_restore(struct plat_restore_hook *h);
+
 /* Ends the guest: poweroff with an exit status (0..255). Flushes the console first. */
 _Noreturn void plat_poweroff(int status);
 

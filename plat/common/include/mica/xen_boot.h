@@ -45,6 +45,8 @@ extern const struct xen_native_ops *xen_native;
 
 void xen_console_init(struct xencons_interface *ring, evtchn_port_t port, struct mica_start_ext *ext);
 void xen_xs_init(struct xenstore_domain_interface *ring, evtchn_port_t port);
+/* After a restore: the client starts over on the ring the runtime emptied and sets its watches again. */
+void xen_xs_restored(void);
 
 /* The FS base the guest set last (plat_set_tls): a snapshot's context carries it (plat_ready). */
 extern uintptr_t xen_tls_base;

@@ -28,7 +28,8 @@ int xs_read_uint(const char *path, unsigned long *value);
 /*
  * Watches: events are kept (up to a small queue; older ones are dropped when full, which only
  * means a reader re-reads the nodes) until xs_wait_watch takes them. Tokens are at most 63
- * bytes (-XEN_EINVAL otherwise).
+ * bytes (-XEN_EINVAL otherwise), paths at most 259; at most 16 watches at a time (-XEN_ENOSPC).
+ * A guest restored from a snapshot has its watches set again, each firing once.
  */
 int xs_watch(const char *path, const char *token);
 int xs_unwatch(const char *path, const char *token);
