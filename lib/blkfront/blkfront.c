@@ -30,7 +30,7 @@
 #define BLKFRONT_SEGS 32u
 #define BLKFRONT_SLOTS 8u
 #define BLKFRONT_PATH_MAX 256
-#define BLKFRONT_NO_REF ((grant_ref_t)~0u)
+#define BLKFRONT_NO_REF GNTTAB_NO_REF
 /* How long the backend may take to answer Connected; mica answers inside the state write. */
 #define BLKFRONT_CONNECT_NS 2000000000ull
 /* A request unanswered this long means a dead backend: its slot can never be reused safely. */
@@ -595,14 +595,6 @@ int blkfront_discard(struct blkfront *bf, uint64_t sector, size_t nsectors)
  * handshake as at open, reading the disk again: it may be another file, of another size. A disk
  * the restore did not give, or a handshake that fails, leaves the device stopped (-XEN_ENODEV).
  */
-/* Ends *ref unless none was made, and forgets it; false when the backend still holds it. */
-static bool blkfront_end_ref(grant_ref_t *ref)
-{
-	bool ended = *ref == BLKFRONT_NO_REF || gnttab_end(*ref) == 0;
-	*ref = BLKFRONT_NO_REF;
-	return ended;
-}
-
 static void blkfront_restored(void *arg)
 {
 	struct blkfront *bf = arg;
@@ -617,11 +609,11 @@ static void blkfront_restored(void *arg)
 	if (bf->port)
 		evtchn_close(bf->port);
 	bf->port = 0;
-	ended &= blkfront_end_ref(&bf->ring_ref);
+	ended &= gnttab_end_ref(&bf->ring_ref);
 	for (unsigned int i = 0; i < BLKFRONT_SLOTS * BLKFRONT_SEGS; i++)
-		ended &= blkfront_end_ref(&bf->gref[i]);
+		ended &= gnttab_end_ref(&bf->gref[i]);
 	for (unsigned int i = 0; i < BLKFRONT_SLOTS; i++)
-		ended &= blkfront_end_ref(&bf->indirect_ref[i]);
+		ended &= gnttab_end_ref(&bf->indirect_ref[i]);
 	bf->broken = true;
 	bf->warned = false;
 	if (!ended) {

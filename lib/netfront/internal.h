@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <arch/cpu.h>
 #include <mica/evtchn.h>
+#include <mica/gnttab.h>
 #include <mica/plat.h>
 #include <mica/netfront.h>
 
@@ -31,7 +32,7 @@
 #define NETFRONT_SCRATCH_PAGES ((NETFRONT_FRAME_MAX + NETFRONT_PAGE - 1) / NETFRONT_PAGE)
 #define NETFRONT_PATH_MAX 256
 /* Marks a grant not made (yet): refs are table indices, and no table has 2^32 entries. */
-#define NETFRONT_NO_REF ((grant_ref_t)~0u)
+#define NETFRONT_NO_REF GNTTAB_NO_REF
 
 struct netfront {
 	unsigned int index;

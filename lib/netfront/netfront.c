@@ -170,14 +170,6 @@ static int netfront_connect(struct netfront *nf)
  * same handshake as at open. The caller keeps its interface (MAC, address) as it was. A NIC the
  * restore did not give, or a handshake that fails, leaves the device stopped: sends are dropped.
  */
-/* Ends *ref unless none was made, and forgets it; false when the backend still holds it. */
-static bool netfront_end_ref(grant_ref_t *ref)
-{
-	bool ended = *ref == NETFRONT_NO_REF || gnttab_end(*ref) == 0;
-	*ref = NETFRONT_NO_REF;
-	return ended;
-}
-
 static void netfront_restored(void *arg)
 {
 	struct netfront *nf = arg;
@@ -187,12 +179,12 @@ static void netfront_restored(void *arg)
 		evtchn_close(nf->port);
 	nf->port = 0;
 	nf->broken = true;
-	ended &= netfront_end_ref(&nf->tx_ring_ref);
-	ended &= netfront_end_ref(&nf->rx_ring_ref);
+	ended &= gnttab_end_ref(&nf->tx_ring_ref);
+	ended &= gnttab_end_ref(&nf->rx_ring_ref);
 	for (unsigned int i = 0; i < NETFRONT_TX_PAGES; i++)
-		ended &= netfront_end_ref(&nf->tx_gref[i]);
+		ended &= gnttab_end_ref(&nf->tx_gref[i]);
 	for (unsigned int i = 0; i < NETFRONT_RX_RING_SIZE; i++)
-		ended &= netfront_end_ref(&nf->rx_gref[i]);
+		ended &= gnttab_end_ref(&nf->rx_gref[i]);
 	if (!ended) {
 		kprintf("netfront: vif%u: a grant is still held after the restore; device stopped\n", nf->index);
 		return;

@@ -21,6 +21,17 @@ int gnttab_grant(domid_t dom, uintptr_t page, bool readonly, grant_ref_t *ref);
  */
 int gnttab_end(grant_ref_t ref);
 
+/* A frontend's "no grant made" ref: never handed out (the table holds far fewer). */
+#define GNTTAB_NO_REF ((grant_ref_t)~0u)
+
+/* Ends *ref unless it is GNTTAB_NO_REF, and forgets it; false when the backend still holds it. */
+static inline bool gnttab_end_ref(grant_ref_t *ref)
+{
+	bool ended = *ref == GNTTAB_NO_REF || gnttab_end(*ref) == 0;
+	*ref = GNTTAB_NO_REF;
+	return ended;
+}
+
 /* Refs in use, for tests and leak checks. */
 unsigned int gnttab_refs_in_use(void);
 
