@@ -24,11 +24,14 @@
 
 #define BLKFRONT_PAGE 4096u
 /*
- * Pages a request slot owns: 32 (128 KiB) with indirect segments, of which a backend without them
- * gets 11 a request. 8 slots in flight keep a 1 MiB transfer moving in one go.
+ * Pages a request carries: 32 (128 KiB) with indirect segments, of which a backend without them
+ * gets 11 a request. 16 slots keep two 1 MiB transfers in flight, so the backend works on one
+ * while the other's answers travel back; only the first 8 own bounce pages (a 1 MiB copy set,
+ * as much as one transfer needs): the others carry only transfers on the caller's own pages.
  */
 #define BLKFRONT_SEGS 32u
-#define BLKFRONT_SLOTS 8u
+#define BLKFRONT_SLOTS 16u
+#define BLKFRONT_BOUNCED 8u
 #define BLKFRONT_PATH_MAX 256
 #define BLKFRONT_NO_REF GNTTAB_NO_REF
 /* How long the backend may take to answer Connected; mica answers inside the state write. */
@@ -38,15 +41,16 @@
 
 _Static_assert(__CONST_RING_SIZE(blkif, BLKFRONT_PAGE) >= BLKFRONT_SLOTS, "blkif ring size");
 _Static_assert(BLKFRONT_SEGS * sizeof(struct blkif_request_segment) <= BLKFRONT_PAGE, "one indirect page a slot");
+_Static_assert(BLKFRONT_BOUNCED <= BLKFRONT_SLOTS, "bounce slots are slots");
 
-/* One request's worth of bounce pages and what its answer is awaited for. */
+/* One request in flight: what its answer is awaited for, and the pages it is on. */
 struct blkfront_slot {
 	bool busy;
 	bool done;
 	bool indirect;      /* sent as BLKIF_OP_INDIRECT: its answer may name either operation */
 	uint8_t op;
 	int16_t status;
-	uint8_t *dst;       /* a read's destination in the caller's buffer, copied on completion */
+	uint8_t *dst;       /* the caller's buffer: its pages granted, or a read's copied to on completion */
 	size_t len;
 	/* Pages of the caller's buffer granted for this request instead of the bounce pages; 0 if none. */
 	unsigned int own;
@@ -64,12 +68,13 @@ struct blkfront {
 	/* Our own copy of what we published: the shared req_prod is the backend's to scribble on. */
 	RING_IDX pushed;
 	/*
-	 * Slot i owns the pages pages + (i * BLKFRONT_SEGS + s) * BLKFRONT_PAGE, granted read-write,
-	 * and its indirect page indirect + i * BLKFRONT_PAGE, granted read-only.
+	 * Slot i < BLKFRONT_BOUNCED owns the bounce pages pages + (i * BLKFRONT_SEGS + s) * BLKFRONT_PAGE,
+	 * granted read-write; every slot owns its indirect page indirect + i * BLKFRONT_PAGE, granted
+	 * read-only.
 	 */
 	uint8_t *pages;
 	uint8_t *indirect;
-	grant_ref_t gref[BLKFRONT_SLOTS * BLKFRONT_SEGS];
+	grant_ref_t gref[BLKFRONT_BOUNCED * BLKFRONT_SEGS];
 	grant_ref_t indirect_ref[BLKFRONT_SLOTS];
 	struct blkfront_slot slot[BLKFRONT_SLOTS];
 	bool broken;  /* the backend broke the ring protocol or stopped answering: the device is dead */
@@ -154,11 +159,11 @@ static void blkfront_release(struct blkfront *bf)
 		evtchn_close(bf->port);
 	if (bf->ring.sring && (bf->ring_ref == BLKFRONT_NO_REF || gnttab_end(bf->ring_ref) == 0))
 		page_free(bf->ring.sring, 1);
-	for (unsigned int i = 0; i < BLKFRONT_SLOTS * BLKFRONT_SEGS; i++)
+	for (unsigned int i = 0; i < BLKFRONT_BOUNCED * BLKFRONT_SEGS; i++)
 		if (bf->gref[i] != BLKFRONT_NO_REF && gnttab_end(bf->gref[i]) != 0)
 			keep = true;
 	if (bf->pages && !keep)
-		page_free(bf->pages, BLKFRONT_SLOTS * BLKFRONT_SEGS);
+		page_free(bf->pages, BLKFRONT_BOUNCED * BLKFRONT_SEGS);
 	keep = false;
 	for (unsigned int i = 0; i < BLKFRONT_SLOTS; i++)
 		if (bf->indirect_ref[i] != BLKFRONT_NO_REF && gnttab_end(bf->indirect_ref[i]) != 0)
@@ -173,7 +178,7 @@ static int blkfront_grant_pages(struct blkfront *bf)
 {
 	memset(bf->ring.sring, 0, BLKFRONT_PAGE);
 	int rc = gnttab_grant(MICA_DOMID_BACKEND, (uintptr_t)bf->ring.sring, false, &bf->ring_ref);
-	for (unsigned int i = 0; rc == 0 && i < BLKFRONT_SLOTS * BLKFRONT_SEGS; i++)
+	for (unsigned int i = 0; rc == 0 && i < BLKFRONT_BOUNCED * BLKFRONT_SEGS; i++)
 		rc = gnttab_grant(MICA_DOMID_BACKEND, (uintptr_t)(bf->pages + (size_t)i * BLKFRONT_PAGE), false,
 				  &bf->gref[i]);
 	for (unsigned int i = 0; rc == 0 && i < BLKFRONT_SLOTS; i++)
@@ -193,7 +198,7 @@ static int blkfront_grant_pages(struct blkfront *bf)
 static int blkfront_grant_all(struct blkfront *bf)
 {
 	bf->ring.sring = page_alloc(1);
-	bf->pages = page_alloc(BLKFRONT_SLOTS * BLKFRONT_SEGS);
+	bf->pages = page_alloc(BLKFRONT_BOUNCED * BLKFRONT_SEGS);
 	bf->indirect = page_alloc(BLKFRONT_SLOTS);
 	if (!bf->ring.sring || !bf->pages || !bf->indirect) {
 		kprintf("blkfront: vbd%u: out of memory for the ring and bounce pages\n", bf->index);
@@ -289,13 +294,14 @@ static void blkfront_event(evtchn_port_t port, void *arg)
 }
 
 /*
- * Ends the grants of the caller's pages a slot used. The backend has answered, so it holds none;
- * one it still holds stays granted (its page is the caller's: the device is stopped instead).
+ * Ends the grants of the caller's pages a slot used (a restore may have ended them already). The
+ * backend has answered, so it holds none; one it still holds stays granted (its page is the
+ * caller's: the device is stopped instead).
  */
 static void blkfront_end_own(struct blkfront *bf, struct blkfront_slot *s)
 {
 	for (unsigned int k = 0; k < s->own; k++)
-		if (gnttab_end(s->own_ref[k]) != 0 && !bf->broken) {
+		if (!gnttab_end_ref(&s->own_ref[k]) && !bf->broken) {
 			kprintf("blkfront: vbd%u: backend still holds a page it answered for; device stopped\n",
 				bf->index);
 			bf->broken = true;
@@ -355,7 +361,7 @@ static bool blkfront_wait(struct blkfront *bf, unsigned int i)
 }
 
 /* Publishes the requests built so far and tells the backend when it needs telling. */
-static void blkfront_push(struct blkfront *bf)
+void blkfront_push(struct blkfront *bf)
 {
 	int notify;
 
@@ -379,28 +385,73 @@ size_t blkfront_max_sectors(const struct blkfront *bf)
 }
 
 /*
- * Grants the caller's own pages for slot s's transfer of len bytes at buf, sparing the copy
+ * Whether a transfer of len bytes at buf can be on the caller's own pages, sparing the copy
  * through bounce pages: only whole pages of guest RAM qualify (the backend refuses any other
  * frame, and a page the transfer covers in part would expose, or take, more than the caller's
- * bytes). Read-only for a write. False, nothing granted, when the bounce pages must serve.
+ * bytes).
  */
-static bool blkfront_grant_own(struct blkfront_slot *s, uint8_t *buf, size_t len, bool write)
+static bool blkfront_own_fits(const uint8_t *buf, size_t len)
 {
 	uintptr_t at = (uintptr_t)buf;
 	uintptr_t ram_end = plat_free_memory().end;
 
-	if (at % BLKFRONT_PAGE || len % BLKFRONT_PAGE || at < MICA_RAM_BASE || at > ram_end || len > ram_end - at)
-		return false;
-	unsigned int n = (unsigned int)(len / BLKFRONT_PAGE);
+	return at % BLKFRONT_PAGE == 0 && len % BLKFRONT_PAGE == 0 && at >= MICA_RAM_BASE && at <= ram_end &&
+	       len <= ram_end - at;
+}
+
+/*
+ * Grants the caller's pages of slot s's transfer (one that blkfront_own_fits), read-only for a
+ * write; false, nothing granted, when out of refs.
+ */
+static bool blkfront_grant_own(struct blkfront_slot *s, bool write)
+{
+	unsigned int n = (unsigned int)(s->len / BLKFRONT_PAGE);
 	for (unsigned int k = 0; k < n; k++)
-		if (gnttab_grant(MICA_DOMID_BACKEND, at + (uintptr_t)k * BLKFRONT_PAGE, write, &s->own_ref[k]) != 0) {
-			/* Out of refs: never given to the backend, so they end at once. */
+		if (gnttab_grant(MICA_DOMID_BACKEND, (uintptr_t)s->dst + (uintptr_t)k * BLKFRONT_PAGE, write,
+				 &s->own_ref[k]) != 0) {
+			/* Never given to the backend, so they end at once. */
 			while (k)
 				gnttab_end(s->own_ref[--k]);
 			return false;
 		}
 	s->own = n;
 	return true;
+}
+
+/* The first free slot in [first, end); end when every one is busy. */
+static unsigned int blkfront_free_slot(const struct blkfront *bf, unsigned int first, unsigned int end)
+{
+	while (first < end && bf->slot[first].busy)
+		first++;
+	return first;
+}
+
+/*
+ * Takes a free slot for a request of op (a blkif operation) on len bytes at buf, granting the
+ * caller's pages when they qualify. What needs no bounce pages takes a slot without them first,
+ * keeping the bounce slots for transfers that need the copy; a transfer whose own grants cannot
+ * be made (out of refs) falls back to a bounce slot. BLKFRONT_SLOTS when no fitting slot is free.
+ */
+static unsigned int blkfront_take(struct blkfront *bf, uint8_t op, uint8_t *buf, size_t len)
+{
+	bool rw = op == BLKIF_OP_READ || op == BLKIF_OP_WRITE, write = op == BLKIF_OP_WRITE;
+	bool fits = rw && blkfront_own_fits(buf, len), out_of_refs = false;
+	unsigned int i = rw && !fits ? BLKFRONT_SLOTS : blkfront_free_slot(bf, BLKFRONT_BOUNCED, BLKFRONT_SLOTS);
+
+	if (i < BLKFRONT_SLOTS) {
+		bf->slot[i] = (struct blkfront_slot){.busy = true, .op = op, .dst = buf, .len = len};
+		if (!fits || blkfront_grant_own(&bf->slot[i], write))
+			return i;
+		bf->slot[i].busy = false;
+		out_of_refs = true;
+	}
+	i = blkfront_free_slot(bf, 0, BLKFRONT_BOUNCED);
+	if (i == BLKFRONT_BOUNCED)
+		return BLKFRONT_SLOTS;
+	bf->slot[i] = (struct blkfront_slot){.busy = true, .op = op, .dst = buf, .len = len};
+	if (fits && !out_of_refs)
+		blkfront_grant_own(&bf->slot[i], write);
+	return i;
 }
 
 /* Fills slot i's request (and indirect page) for a read or write of n sectors on the pages of grefs. */
@@ -440,8 +491,7 @@ static void blkfront_build_rw(struct blkfront *bf, unsigned int i, blkif_request
 	bf->slot[i].indirect = true;
 }
 
-/* blkfront_submit without publishing: the caller pushes once for all it queued. */
-static int blkfront_queue(struct blkfront *bf, enum blkfront_op op, uint64_t sector, void *buf, size_t nsectors)
+int blkfront_queue(struct blkfront *bf, enum blkfront_op op, uint64_t sector, void *buf, size_t nsectors)
 {
 	if (bf->broken)
 		return -XEN_ENODEV;
@@ -452,21 +502,16 @@ static int blkfront_queue(struct blkfront *bf, enum blkfront_op op, uint64_t sec
 		return -XEN_EINVAL;
 	if ((op == BLKFRONT_OP_FLUSH && !bf->info.flush) || (op == BLKFRONT_OP_DISCARD && !bf->info.discard))
 		return -XEN_EOPNOTSUPP;
-	unsigned int i = 0;
-	while (i < BLKFRONT_SLOTS && bf->slot[i].busy)
-		i++;
+	static const uint8_t ops[] = {BLKIF_OP_READ, BLKIF_OP_WRITE, BLKIF_OP_FLUSH_DISKCACHE, BLKIF_OP_DISCARD};
+	unsigned int i = blkfront_take(bf, ops[op], buf, nsectors * 512);
 	if (i == BLKFRONT_SLOTS)
 		return -XEN_EAGAIN;
-
-	static const uint8_t ops[] = {BLKIF_OP_READ, BLKIF_OP_WRITE, BLKIF_OP_FLUSH_DISKCACHE, BLKIF_OP_DISCARD};
 	struct blkfront_slot *s = &bf->slot[i];
 	blkif_request_t *req = RING_GET_REQUEST(&bf->ring, bf->ring.req_prod_pvt);
-	*s = (struct blkfront_slot){.busy = true, .op = ops[op], .dst = buf, .len = nsectors * 512};
 	if (rw) {
-		const grant_ref_t *grefs = &bf->gref[i * BLKFRONT_SEGS];
-		if (blkfront_grant_own(s, buf, s->len, op == BLKFRONT_OP_WRITE))
-			grefs = s->own_ref;
-		else if (op == BLKFRONT_OP_WRITE)
+		/* Not on the caller's pages: blkfront_take gave a slot with bounce pages. */
+		const grant_ref_t *grefs = s->own ? s->own_ref : &bf->gref[i * BLKFRONT_SEGS];
+		if (!s->own && op == BLKFRONT_OP_WRITE)
 			memcpy(bf->pages + (size_t)i * BLKFRONT_SEGS * BLKFRONT_PAGE, buf, s->len);
 		blkfront_build_rw(bf, i, req, ops[op], sector, nsectors, grefs);
 	} else if (op == BLKFRONT_OP_DISCARD) {
@@ -501,6 +546,9 @@ int blkfront_complete(struct blkfront *bf, int tag)
 {
 	if (tag < 0 || tag >= (int)BLKFRONT_SLOTS || !bf->slot[tag].busy)
 		return -XEN_EINVAL;
+	/* A request queued and never published would never be answered. */
+	if (bf->pushed != bf->ring.req_prod_pvt)
+		blkfront_push(bf);
 	if (!blkfront_wait(bf, (unsigned int)tag))
 		return -XEN_ENODEV;
 	return blkfront_finish(bf, (unsigned int)tag);
@@ -508,8 +556,9 @@ int blkfront_complete(struct blkfront *bf, int tag)
 
 /*
  * A synchronous call over the asynchronous ones: the transfer split into requests that are all
- * on the ring together (as many as there are slots), published with one push (one notify, and
- * the backend finds them side by side), completed in the order they were sent.
+ * on the ring together (as many as there are fitting slots: all on the caller's pages, the
+ * bounce slots through a copy), published with one push (one notify, and the backend finds them
+ * side by side), completed in the order they were sent.
  */
 static int blkfront_sync(struct blkfront *bf, enum blkfront_op op, uint64_t sector, uint8_t *buf, size_t nsectors)
 {
@@ -590,8 +639,9 @@ int blkfront_discard(struct blkfront *bf, uint64_t sector, size_t nsectors)
 /*
  * After a restore (docs/abi.md §14): the backend that answered this ring is gone and a new one
  * waits in InitWait. Answers the old one published before the snapshot still count; a request
- * it never answered fails (-XEN_EIO). The old port and grants are dropped (the runtime voided
- * the old backend's holds), and the ring, emptied and granted anew, is connected by the same
+ * it never answered fails (-XEN_EIO). The old port and grants, those of the caller's pages in
+ * flight too, are dropped (the runtime voided the old backend's holds, and no new backend is to
+ * see those pages), and the ring, emptied and granted anew, is connected by the same
  * handshake as at open, reading the disk again: it may be another file, of another size. A disk
  * the restore did not give, or a handshake that fails, leaves the device stopped (-XEN_ENODEV).
  */
@@ -601,16 +651,21 @@ static void blkfront_restored(void *arg)
 	bool ended = true;
 
 	blkfront_poll(bf);
-	for (unsigned int i = 0; i < BLKFRONT_SLOTS; i++)
-		if (bf->slot[i].busy && !bf->slot[i].done) {
-			bf->slot[i].done = true;
-			bf->slot[i].status = BLKIF_RSP_ERROR;
+	for (unsigned int i = 0; i < BLKFRONT_SLOTS; i++) {
+		struct blkfront_slot *s = &bf->slot[i];
+		if (s->busy && !s->done) {
+			s->done = true;
+			s->status = BLKIF_RSP_ERROR;
 		}
+		/* s->own stays: it tells blkfront_finish that a read's data is in the caller's pages. */
+		for (unsigned int k = 0; s->busy && k < s->own; k++)
+			ended &= gnttab_end_ref(&s->own_ref[k]);
+	}
 	if (bf->port)
 		evtchn_close(bf->port);
 	bf->port = 0;
 	ended &= gnttab_end_ref(&bf->ring_ref);
-	for (unsigned int i = 0; i < BLKFRONT_SLOTS * BLKFRONT_SEGS; i++)
+	for (unsigned int i = 0; i < BLKFRONT_BOUNCED * BLKFRONT_SEGS; i++)
 		ended &= gnttab_end_ref(&bf->gref[i]);
 	for (unsigned int i = 0; i < BLKFRONT_SLOTS; i++)
 		ended &= gnttab_end_ref(&bf->indirect_ref[i]);
@@ -659,7 +714,7 @@ struct blkfront *blkfront_open(unsigned int index)
 	}
 	bf->index = index;
 	bf->ring_ref = BLKFRONT_NO_REF;
-	for (unsigned int i = 0; i < BLKFRONT_SLOTS * BLKFRONT_SEGS; i++)
+	for (unsigned int i = 0; i < BLKFRONT_BOUNCED * BLKFRONT_SEGS; i++)
 		bf->gref[i] = BLKFRONT_NO_REF;
 	for (unsigned int i = 0; i < BLKFRONT_SLOTS; i++)
 		bf->indirect_ref[i] = BLKFRONT_NO_REF;

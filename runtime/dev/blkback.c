@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include "util/log.h"
+#include "util/uring.h"
 #include "xen/evtchn.h"
 #include "xen/gnttab.h"
 #include "xen/xenstore.h"
@@ -43,6 +45,13 @@
 #define BLKBACK_BUDGET_BYTES (8u << 20)
 /* IOV_MAX on Linux: the most one preadv/pwritev takes, so the most segments a batch holds. */
 #define BLKBACK_BATCH_IOV 1024u
+/*
+ * A batch stops growing at 1 MiB, so a frontend that keeps two 1 MiB transfers on the ring gets
+ * the first answered while the device reads the second, instead of both after one 2 MiB read.
+ */
+#define BLKBACK_BATCH_BYTES (1u << 20)
+/* Batches a disk holds: up to three reads in flight on its io_uring, and one filling. */
+#define BLKBACK_BATCHES 4u
 /*
  * The most one pwritev of a batch writes. The page cache allocates folios as large as the write
  * (a 1 MiB pwritev, 1 MiB folios): measured with tests/bench/disk.sh on this paravirtualized host,
@@ -87,13 +96,19 @@ struct blkback_io {
  */
 struct blkback_batch {
 	uint8_t op;
-	unsigned int n, niov;       /* requests, and their segments held in bb->iov / bb->seg_map */
+	unsigned int n, niov;       /* requests, and their segments held in seg_map / iov */
 	uint64_t sector, next;      /* the first sector, and the one after the last */
+	uint32_t bytes;
 	struct {
 		uint64_t id;
 		uint32_t len;
 		uint8_t rsp_op;
 	} req[BLKBACK_BUDGET_REQUESTS];
+	uint64_t done;              /* bytes moved, up to the first short transfer */
+	unsigned int host_calls, direct_reads;
+	bool finished;              /* its read in flight has come back (blkback_reap) */
+	struct gnttab_mapping seg_map[BLKBACK_BATCH_IOV];
+	struct iovec iov[BLKBACK_BATCH_IOV];
 };
 
 struct blkback {
@@ -109,15 +124,23 @@ struct blkback {
 	struct gnttab_mapping map;
 	blkif_back_ring_t ring;
 	uint32_t port;
-	/* Always readable; polled (POLLIN) only while requests wait beyond a notify's budget. */
-	int resume_fd;
+	/*
+	 * Polled by the monitor loop: readable when requests wait beyond a notify's budget (blkback
+	 * writes 1 to it) or a read in flight has finished (the io_uring's registered eventfd).
+	 */
+	int wake_fd;
 	/* The file again with O_DIRECT, for large reads the page cache holds none of; -1: none. */
 	int dfd;
+	struct uring uring;         /* the O_DIRECT reads in flight; made on the first (uring_tried) */
+	bool uring_tried;
 	struct blkback_stats st;
 	struct blkback_io io;
-	struct blkback_batch batch;
-	struct gnttab_mapping seg_map[BLKBACK_BATCH_IOV];
-	struct iovec iov[BLKBACK_BATCH_IOV];
+	/*
+	 * batches[k % BLKBACK_BATCHES] for k in [answered, queued) are reads in flight, answered in
+	 * that order; batches[queued % BLKBACK_BATCHES] is the one filling.
+	 */
+	struct blkback_batch batches[BLKBACK_BATCHES];
+	unsigned int queued, answered;
 	uint8_t buf[BLKBACK_MAX_SEGS * MICA_PAGE_SIZE];
 };
 
@@ -185,23 +208,24 @@ static uint32_t blkback_seg_len(const struct blkif_request_segment *s)
 }
 
 /*
- * Holds bb->io's granted pages as iovecs from bb->iov[at] on, for I/O straight between the file
+ * Holds bb->io's granted pages as iovecs at the end of batch b, for I/O straight between the file
  * and the guest: no copy in mica. False, nothing held, when a grant cannot be held that way (the
  * copying path then decides).
  */
-static bool blkback_hold(struct blkback *bb, unsigned int at)
+static bool blkback_hold(struct blkback *bb, struct blkback_batch *b)
 {
 	const struct blkback_io *io = &bb->io;
 	bool read = io->op == BLKIF_OP_READ;
+	unsigned int at = b->niov;
 	for (unsigned int i = 0; i < io->nseg; i++) {
 		const struct blkif_request_segment *s = &io->seg[i];
-		uint8_t *page = gnttab_map(bb->g, s->gref, read, &bb->seg_map[at + i]);
+		uint8_t *page = gnttab_map(bb->g, s->gref, read, &b->seg_map[at + i]);
 		if (!page) {
 			while (i)
-				gnttab_unmap(&bb->seg_map[at + --i]);
+				gnttab_unmap(&b->seg_map[at + --i]);
 			return false;
 		}
-		bb->iov[at + i] = (struct iovec){page + s->first_sect * BLKBACK_SECTOR, blkback_seg_len(s)};
+		b->iov[at + i] = (struct iovec){page + s->first_sect * BLKBACK_SECTOR, blkback_seg_len(s)};
 	}
 	return true;
 }
@@ -253,13 +277,14 @@ static void blkback_iov_skip(struct iovec **iov, unsigned int *n, uint64_t skip)
 }
 
 /*
- * Whether len bytes at at are worth reading with O_DIRECT: large, aligned, and none of it in the
- * page cache (cachestat(2)), whose copy would serve a cached range better and whose dirty pages
- * O_DIRECT would first have to write back.
+ * Whether len bytes at at (b's n iovecs) are worth reading with O_DIRECT: large, aligned, and
+ * none of it in the page cache (cachestat(2)), whose copy would serve a cached range better and
+ * whose dirty pages O_DIRECT would first have to write back.
  */
-static bool blkback_read_direct_ok(struct blkback *bb, off_t at, size_t len, unsigned int n)
+static bool blkback_read_direct_ok(struct blkback *bb, const struct blkback_batch *b, off_t at, size_t len,
+				   unsigned int n)
 {
-	if (bb->dfd < 0 || len < BLKBACK_DIRECT_MIN || !blkback_dio_aligned(bb->iov, n, at))
+	if (bb->dfd < 0 || len < BLKBACK_DIRECT_MIN || !blkback_dio_aligned(b->iov, n, at))
 		return false;
 	struct blkback_cachestat_range range = {(uint64_t)at, len};
 	struct blkback_cachestat cs;
@@ -271,48 +296,50 @@ static bool blkback_read_direct_ok(struct blkback *bb, off_t at, size_t len, uns
 }
 
 /*
- * The O_DIRECT read of the n iovecs in bb->iov at at, if blkback_read_direct_ok: the bytes it
- * moved, 0 if none. A short one (the file shrank, a signal) leaves in bb->iov the *n iovecs still
- * to fill, for the cached path.
+ * After a direct read of b's *n iovecs that moved got bytes (got < 0: failed with err): counts
+ * it, and leaves in b->iov the *n iovecs still to fill, for the cached path. The bytes moved.
  */
-static uint64_t blkback_read_direct(struct blkback *bb, off_t at, unsigned int *n)
+static uint64_t blkback_direct_done(struct blkback *bb, struct blkback_batch *b, ssize_t got, int err,
+				    unsigned int *n)
 {
-	size_t len = 0;
-	for (unsigned int i = 0; i < *n; i++)
-		len += bb->iov[i].iov_len;
-	if (!blkback_read_direct_ok(bb, at, len, *n))
-		return 0;
-	ssize_t got = preadv(bb->dfd, bb->iov, (int)*n, at);
-	bb->st.host_calls++;
+	b->host_calls++;
 	if (got <= 0) {
-		if (got < 0 && errno == EINVAL)
+		if (got < 0 && err == EINVAL)
 			blkback_no_direct(bb); /* the filesystem wants more than page alignment */
 		return 0;
 	}
-	bb->st.direct_reads++;
-	struct iovec *iov = bb->iov;
+	b->direct_reads++;
+	struct iovec *iov = b->iov;
 	blkback_iov_skip(&iov, n, (uint64_t)got);
-	memmove(bb->iov, iov, *n * sizeof(*iov));
+	memmove(b->iov, iov, *n * sizeof(*iov));
 	return (uint64_t)got;
 }
 
-/*
- * The host I/O of n iovecs from bb->iov at sector: a read's O_DIRECT preadv (see
- * BLKBACK_DIRECT_MIN) or one through the cache, or pwritevs of at most BLKBACK_WRITE_CHUNK (or
- * one iovec) each. The bytes moved, up to the first short call or error.
- */
-static uint64_t blkback_host_io(struct blkback *bb, bool read, uint64_t sector, unsigned int n)
+/* The O_DIRECT read of b's n iovecs at at, if blkback_read_direct_ok, as blkback_direct_done leaves it. */
+static uint64_t blkback_read_direct(struct blkback *bb, struct blkback_batch *b, off_t at, unsigned int *n)
 {
-	off_t at = (off_t)(sector * BLKBACK_SECTOR);
-	uint64_t done = read ? blkback_read_direct(bb, at, &n) : 0;
+	if (!blkback_read_direct_ok(bb, b, at, b->bytes, *n))
+		return 0;
+	ssize_t got = preadv(bb->dfd, b->iov, (int)*n, at);
+	return blkback_direct_done(bb, b, got, errno, n);
+}
+
+/*
+ * The first n iovecs of b at at through the page cache: one preadv, or pwritevs of at most
+ * BLKBACK_WRITE_CHUNK (or one iovec) each. The bytes moved, up to the first short call or error.
+ */
+static uint64_t blkback_host_io_cached(struct blkback *bb, struct blkback_batch *b, bool read, off_t at,
+				       unsigned int n)
+{
+	uint64_t done = 0;
 	for (unsigned int i = 0; i < n;) {
 		unsigned int k = 1;
-		size_t want = bb->iov[i].iov_len;
-		while (i + k < n && (read || want + bb->iov[i + k].iov_len <= BLKBACK_WRITE_CHUNK))
-			want += bb->iov[i + k++].iov_len;
-		ssize_t got = read ? preadv(bb->fd, bb->iov + i, (int)k, at + (off_t)done)
-				   : pwritev(bb->fd, bb->iov + i, (int)k, at + (off_t)done);
-		bb->st.host_calls++;
+		size_t want = b->iov[i].iov_len;
+		while (i + k < n && (read || want + b->iov[i + k].iov_len <= BLKBACK_WRITE_CHUNK))
+			want += b->iov[i + k++].iov_len;
+		ssize_t got = read ? preadv(bb->fd, b->iov + i, (int)k, at + (off_t)done)
+				   : pwritev(bb->fd, b->iov + i, (int)k, at + (off_t)done);
+		b->host_calls++;
 		if (got > 0)
 			done += (uint64_t)got;
 		if (got != (ssize_t)want)
@@ -322,24 +349,37 @@ static uint64_t blkback_host_io(struct blkback *bb, bool read, uint64_t sector, 
 	return done;
 }
 
-/*
- * Does the batch's host I/O and answers its requests in order: each one wholly inside
- * what the host moved succeeded, each one reaching past a short transfer failed.
- */
-static void blkback_batch_run(struct blkback *bb)
+/* b's host I/O, done now: a read's O_DIRECT preadv (see BLKBACK_DIRECT_MIN) or through the cache. */
+static void blkback_batch_do(struct blkback *bb, struct blkback_batch *b)
 {
-	struct blkback_batch *b = &bb->batch;
-	if (!b->n)
-		return;
 	bool read = b->op == BLKIF_OP_READ;
-	uint64_t done = blkback_host_io(bb, read, b->sector, b->niov);
+	off_t at = (off_t)(b->sector * BLKBACK_SECTOR);
+	unsigned int n = b->niov;
+	uint64_t direct = read ? blkback_read_direct(bb, b, at, &n) : 0;
+	b->done = direct + blkback_host_io_cached(bb, b, read, at + (off_t)direct, n);
+}
+
+/* Empties b for the next requests (its iovecs and grants are overwritten as they are held). */
+static void blkback_batch_clear(struct blkback_batch *b)
+{
+	memset(b, 0, offsetof(struct blkback_batch, seg_map));
+}
+
+/*
+ * Releases a done batch's grants and answers its requests in order: each one wholly inside what
+ * the host moved succeeded, each one reaching past a short transfer failed. The caller pushes.
+ */
+static void blkback_batch_answer(struct blkback *bb, struct blkback_batch *b)
+{
 	for (unsigned int i = 0; i < b->niov; i++)
-		gnttab_unmap(&bb->seg_map[i]);
+		gnttab_unmap(&b->seg_map[i]);
+	bb->st.host_calls += b->host_calls;
+	bb->st.direct_reads += b->direct_reads;
 	uint64_t end = 0;
 	for (unsigned int i = 0; i < b->n; i++) {
 		end += b->req[i].len;
 		int16_t status = BLKIF_RSP_OKAY;
-		if (end <= done) {
+		if (end <= b->done) {
 			blkback_count(bb, b->op, b->req[i].len);
 		} else {
 			bb->st.io_errors++;
@@ -347,7 +387,85 @@ static void blkback_batch_run(struct blkback *bb)
 		}
 		blkback_respond(bb, b->req[i].id, b->req[i].rsp_op, status);
 	}
-	b->n = b->niov = 0;
+	blkback_batch_clear(b);
+}
+
+/* The batch being filled; there is always one (blkback_submit keeps one free). */
+static struct blkback_batch *blkback_filling(struct blkback *bb)
+{
+	return &bb->batches[bb->queued % BLKBACK_BATCHES];
+}
+
+/*
+ * Starts b's read with O_DIRECT on the disk's io_uring, made on the first such read (a disk never
+ * read in bulk costs no ring), when blkback_read_direct_ok. False: b is to be read now.
+ */
+static bool blkback_read_async(struct blkback *bb, struct blkback_batch *b)
+{
+	off_t at = (off_t)(b->sector * BLKBACK_SECTOR);
+	if (!blkback_read_direct_ok(bb, b, at, b->bytes, b->niov))
+		return false;
+	if (!bb->uring_tried) {
+		bb->uring_tried = true;
+		uring_init(&bb->uring, BLKBACK_BATCHES, bb->wake_fd);
+	}
+	return uring_readv(&bb->uring, bb->dfd, b->iov, b->niov, at, bb->queued) == 0;
+}
+
+/* Takes the reads io_uring has finished (what they left is read through the cache) and answers
+ * the batches at the head of the queue that are done, in order. The caller pushes. */
+static void blkback_reap(struct blkback *bb)
+{
+	uint64_t tag;
+	int32_t res;
+	while (uring_reap(&bb->uring, &tag, &res)) {
+		struct blkback_batch *b = &bb->batches[tag % BLKBACK_BATCHES];
+		unsigned int n = b->niov;
+		uint64_t direct = blkback_direct_done(bb, b, res, res < 0 ? -res : 0, &n);
+		b->done = direct + blkback_host_io_cached(bb, b, true, (off_t)(b->sector * BLKBACK_SECTOR + direct), n);
+		b->finished = true;
+	}
+	for (; bb->answered != bb->queued; bb->answered++) {
+		struct blkback_batch *b = &bb->batches[bb->answered % BLKBACK_BATCHES];
+		if (!b->finished)
+			break;
+		blkback_batch_answer(bb, b);
+	}
+}
+
+/* Waits for every read in flight and answers it: the file and the grants are then the caller's. */
+static void blkback_drain(struct blkback *bb)
+{
+	blkback_reap(bb);
+	while (bb->answered != bb->queued) {
+		uring_wait(&bb->uring); /* an interrupted wait is retried */
+		blkback_reap(bb);
+	}
+}
+
+/*
+ * Hands the filling batch on: a large uncached read to io_uring, leaving the monitor loop free to
+ * answer the batches before it and take the frontend's next requests (the device then reads the
+ * next transfer while the last one's answer travels, as under a host program with two reads
+ * queued), and anything else done and answered at once, a write after the reads in flight.
+ */
+static void blkback_submit(struct blkback *bb)
+{
+	struct blkback_batch *b = blkback_filling(bb);
+	if (!b->n)
+		return;
+	if (b->op == BLKIF_OP_READ && blkback_read_async(bb, b)) {
+		bb->queued++;
+		while (bb->queued - bb->answered == BLKBACK_BATCHES) {
+			uring_wait(&bb->uring);
+			blkback_reap(bb);
+		}
+		return;
+	}
+	if (b->op != BLKIF_OP_READ)
+		blkback_drain(bb);
+	blkback_batch_do(bb, b);
+	blkback_batch_answer(bb, b);
 }
 
 /* The same through mica's buffer, one grant at a time, for the requests the direct path cannot hold. */
@@ -391,17 +509,25 @@ static uint32_t blkback_rw_check(struct blkback *bb, const char *what)
 	return blkback_rw_valid(bb, what);
 }
 
-/* bb->io done at once, outside any batch (which must be empty): a flush's data. */
+/* bb->io done at once, with nothing in flight (blkback_drain first): a flush's data. */
 static int16_t blkback_rw(struct blkback *bb, const char *what)
 {
 	struct blkback_io *io = &bb->io;
 	uint32_t len = blkback_rw_check(bb, what);
 	if (!len)
 		return BLKIF_RSP_ERROR;
-	if (blkback_hold(bb, 0)) {
-		uint64_t done = blkback_host_io(bb, io->op == BLKIF_OP_READ, io->sector, io->nseg);
-		for (unsigned int i = 0; i < io->nseg; i++)
-			gnttab_unmap(&bb->seg_map[i]);
+	struct blkback_batch *b = blkback_filling(bb);
+	if (blkback_hold(bb, b)) {
+		b->op = io->op;
+		b->sector = io->sector;
+		b->niov = io->nseg;
+		b->bytes = len;
+		blkback_batch_do(bb, b);
+		uint64_t done = b->done;
+		for (unsigned int i = 0; i < b->niov; i++)
+			gnttab_unmap(&b->seg_map[i]);
+		bb->st.host_calls += b->host_calls;
+		blkback_batch_clear(b);
 		if (done != len) {
 			bb->st.io_errors++;
 			return BLKIF_RSP_ERROR;
@@ -425,18 +551,21 @@ static bool blkback_rw_queue(struct blkback *bb, uint64_t id, uint8_t rsp_op, co
 			     uint32_t *len)
 {
 	struct blkback_io *io = &bb->io;
-	struct blkback_batch *b = &bb->batch;
+	struct blkback_batch *b = blkback_filling(bb);
 	*len = blkback_rw_check(bb, what);
 	if (!*len) {
 		*status = BLKIF_RSP_ERROR;
 		return false;
 	}
 	if (b->n && (b->op != io->op || b->next != io->sector || b->niov + io->nseg > BLKBACK_BATCH_IOV ||
-		     b->n == BLKBACK_BUDGET_REQUESTS))
-		blkback_batch_run(bb);
-	if (!blkback_hold(bb, b->niov)) {
-		/* The batch first: the file sees the requests in the order they came. */
-		blkback_batch_run(bb);
+		     b->n == BLKBACK_BUDGET_REQUESTS || b->bytes + *len > BLKBACK_BATCH_BYTES)) {
+		blkback_submit(bb);
+		b = blkback_filling(bb);
+	}
+	if (!blkback_hold(bb, b)) {
+		/* Everything before it first: the file sees the requests in the order they came. */
+		blkback_submit(bb);
+		blkback_drain(bb);
 		*status = blkback_rw_copy(bb, *len, what);
 		if (*status == BLKIF_RSP_OKAY)
 			blkback_count(bb, io->op, *len);
@@ -451,6 +580,7 @@ static bool blkback_rw_queue(struct blkback *bb, uint64_t id, uint8_t rsp_op, co
 	b->req[b->n].rsp_op = rsp_op;
 	b->n++;
 	b->niov += io->nseg;
+	b->bytes += *len;
 	b->next = io->sector + *len / BLKBACK_SECTOR;
 	return true;
 }
@@ -586,14 +716,16 @@ static uint32_t blkback_request(struct blkback *bb, const blkif_request_t *req)
 		break;
 	case BLKIF_OP_FLUSH_DISKCACHE: {
 		/* After the writes before it, which it makes durable. */
-		blkback_batch_run(bb);
+		blkback_submit(bb);
+		blkback_drain(bb);
 		uint64_t before = bb->st.written_bytes;
 		status = blkback_flush(bb, req);
 		len = (uint32_t)(bb->st.written_bytes - before);
 		break;
 	}
 	case BLKIF_OP_DISCARD:
-		blkback_batch_run(bb);
+		blkback_submit(bb);
+		blkback_drain(bb);
 		status = blkback_discard(bb, req);
 		break;
 	default:
@@ -608,13 +740,22 @@ static uint32_t blkback_request(struct blkback *bb, const blkif_request_t *req)
 	return len;
 }
 
+/* Publishes the answers given so far and tells the frontend when it asked to be told. */
+static void blkback_push(struct blkback *bb)
+{
+	bool notify;
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&bb->ring, notify);
+	if (notify)
+		evtchn_raise_bound(bb->g, bb->port, blkback_notify, bb);
+}
+
 /*
  * Serves the ring until the frontend has nothing more queued, or the budget is spent: then the
- * disk's resume fd is polled, and the rest is served on the monitor loop's next turn.
+ * disk's wake fd is made readable, and the rest is served on the monitor loop's next turn.
  */
 static void blkback_serve(struct blkback *bb)
 {
-	bool notify = false, more = false;
+	bool more = false;
 	unsigned int requests = 0;
 	uint64_t bytes = 0;
 	if (!bb->connected || bb->stopped)
@@ -639,21 +780,21 @@ static void blkback_serve(struct blkback *bb)
 			bytes += blkback_request(bb, &req);
 			requests++;
 		}
-		blkback_batch_run(bb);
-		bool n;
-		RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&bb->ring, n);
-		notify |= n;
+		blkback_submit(bb);
+		blkback_push(bb);
 		if (bb->ring.req_cons != prod) {
 			more = true;
 			break;
 		}
 		RING_FINAL_CHECK_FOR_REQUESTS(&bb->ring, more);
 	} while (more);
-	if (more)
+	if (more) {
+		const uint64_t one = 1;
 		bb->st.resumed++;
-	guest_fd_events(bb->g, bb->resume_fd, more ? POLLIN : 0);
-	if (notify)
-		evtchn_raise_bound(bb->g, bb->port, blkback_notify, bb);
+		if (write(bb->wake_fd, &one, sizeof(one)) < 0) {
+			/* The counter cannot overflow: it is read on every loop turn that finds it set. */
+		}
+	}
 }
 
 static void blkback_notify(struct guest *g, uint32_t port)
@@ -661,11 +802,30 @@ static void blkback_notify(struct guest *g, uint32_t port)
 	blkback_serve(g->ports[port].backend_arg);
 }
 
-static void blkback_resume(struct guest *g, short revents, void *arg)
+/* The wake fd: reads that finished are answered, and requests left for later served. */
+static void blkback_wake(struct guest *g, short revents, void *arg)
 {
 	(void)g;
 	(void)revents;
-	blkback_serve(arg);
+	struct blkback *bb = arg;
+	uint64_t count;
+	if (read(bb->wake_fd, &count, sizeof(count)) < 0 || !bb->connected)
+		return;
+	blkback_reap(bb);
+	blkback_push(bb);
+	blkback_serve(bb);
+}
+
+/* Answers every request in flight on g's disks (before a snapshot: no host I/O into its RAM then). */
+void blkback_quiesce(struct guest *g)
+{
+	for (unsigned int i = 0; i < GUEST_MAX_DISKS; i++) {
+		struct blkback *bb = g->disks[i];
+		if (bb && bb->connected) {
+			blkback_drain(bb);
+			blkback_push(bb);
+		}
+	}
 }
 
 /* -------------------------------------------------------------------------------- handshake */
@@ -706,9 +866,13 @@ static int blkback_read_uint(struct blkback *bb, const char *key, unsigned long 
 
 static void blkback_disconnect(struct blkback *bb)
 {
+	if (bb->connected) {
+		/* Reads in flight hold grants and answer on the ring: done before either goes. */
+		blkback_drain(bb);
+		blkback_push(bb);
+	}
 	evtchn_unbind_guest(bb->g, bb->port, blkback_notify, bb);
 	gnttab_unmap(&bb->map);
-	guest_fd_events(bb->g, bb->resume_fd, 0);
 	bb->port = 0;
 	bb->connected = bb->stopped = false;
 }
@@ -863,21 +1027,23 @@ struct blkback *blkback_create(struct guest *g, unsigned int idx, const struct r
 	bb->ro = disk->ro;
 	bb->sectors = disk->size / BLKBACK_SECTOR;
 	bb->dfd = -1;
+	bb->uring.fd = -1;
 	blkback_open_direct(bb);
 	snprintf(bb->fe, sizeof(bb->fe), "/local/domain/%u/device/vbd/%u", MICA_DOMID_GUEST, idx);
 	snprintf(bb->be, sizeof(bb->be), "/local/domain/%u/backend/vbd/%u/%u", MICA_DOMID_BACKEND,
 		 MICA_DOMID_GUEST, idx);
-	bb->resume_fd = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (bb->resume_fd < 0 || guest_fd_add(g, bb->resume_fd, 0, blkback_resume, bb) != 0) {
-		log_error("disk%u: cannot make its resume event: %s", idx,
-			  bb->resume_fd < 0 ? strerror(errno) : "too many host fds");
-		if (bb->resume_fd >= 0)
-			close(bb->resume_fd);
+	bb->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (bb->wake_fd < 0 || guest_fd_add(g, bb->wake_fd, POLLIN, blkback_wake, bb) != 0) {
+		log_error("disk%u: cannot make its wake event: %s", idx,
+			  bb->wake_fd < 0 ? strerror(errno) : "too many host fds");
+		if (bb->wake_fd >= 0)
+			close(bb->wake_fd);
 		if (bb->dfd >= 0)
 			close(bb->dfd);
 		free(bb);
 		return NULL;
 	}
+
 	g->disks[slot] = bb;
 	if (blkback_publish(bb, disk) != 0) {
 		log_error("disk%u: cannot publish its xenstore keys", idx);
@@ -900,8 +1066,9 @@ void blkback_destroy(struct blkback *bb)
 		if (bb->g->disks[i] == bb)
 			bb->g->disks[i] = NULL;
 	blkback_disconnect(bb);
-	guest_fd_remove(bb->g, bb->resume_fd);
-	close(bb->resume_fd);
+	uring_destroy(&bb->uring);
+	guest_fd_remove(bb->g, bb->wake_fd);
+	close(bb->wake_fd);
 	if (bb->dfd >= 0)
 		close(bb->dfd);
 	free(bb);

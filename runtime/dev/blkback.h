@@ -33,8 +33,9 @@ struct blkback_stats {
 /*
  * Makes disk idx of g on disk->fd (the caller keeps it open until blkback_destroy): publishes its
  * xenstore keys (docs/abi.md §13) and connects when the frontend's state becomes Initialised.
- * Takes one of g's host fds: the event that resumes requests beyond a notify's budget on the
- * monitor loop's next turn. NULL, with one log line, when there is no room for it.
+ * Takes one of g's host fds: the event that answers requests the disk's worker thread has done
+ * and resumes requests beyond a notify's budget on the monitor loop's next turn. NULL, with one
+ * log line, when there is no room for it.
  */
 struct blkback *blkback_create(struct guest *g, unsigned int idx, const struct run_disk *disk);
 
@@ -46,6 +47,12 @@ void blkback_destroy(struct blkback *bb);
 
 /* blkback_destroy for every disk of g; with stats, first one `stats: diskN: ...` line each on stderr. */
 void blkback_stop(struct guest *g, bool stats);
+
+/*
+ * Waits for the host I/O in flight on g's disks (a worker thread does large reads and writes while
+ * the monitor loop goes on) and answers it: before a snapshot, nothing writes into guest RAM.
+ */
+void blkback_quiesce(struct guest *g);
 
 void blkback_get_stats(const struct blkback *bb, struct blkback_stats *st);
 

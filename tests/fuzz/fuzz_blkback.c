@@ -1,4 +1,4 @@
-/* fuzz-sources: runtime/dev/blkback.c runtime/vm/guest.c runtime/xen/evtchn.c runtime/xen/xenstore.c runtime/xen/xenstore_tree.c runtime/xen/gnttab.c runtime/xen/hvm.c runtime/xen/console.c runtime/xen/hypercall.c runtime/xen/pvclock.c runtime/util/log.c */
+/* fuzz-sources: runtime/dev/blkback.c runtime/vm/guest.c runtime/xen/evtchn.c runtime/xen/xenstore.c runtime/xen/xenstore_tree.c runtime/xen/gnttab.c runtime/xen/hvm.c runtime/xen/console.c runtime/xen/hypercall.c runtime/xen/pvclock.c runtime/util/log.c runtime/util/uring.c */
 /* fuzz-cflags: -D__XEN_INTERFACE_VERSION__=0x00040e00 */
 /*
  * libFuzzer harness: a hostile blkfront. The input's first byte picks a read-only or writable

@@ -1,4 +1,4 @@
-/* unit-sources: runtime/dev/blkback.c runtime/vm/guest.c runtime/xen/evtchn.c runtime/xen/xenstore.c runtime/xen/xenstore_tree.c runtime/xen/gnttab.c runtime/xen/hvm.c runtime/xen/console.c runtime/xen/hypercall.c runtime/xen/pvclock.c runtime/util/log.c */
+/* unit-sources: runtime/dev/blkback.c runtime/vm/guest.c runtime/xen/evtchn.c runtime/xen/xenstore.c runtime/xen/xenstore_tree.c runtime/xen/gnttab.c runtime/xen/hvm.c runtime/xen/console.c runtime/xen/hypercall.c runtime/xen/pvclock.c runtime/util/log.c runtime/util/uring.c */
 /* unit-cflags: -D__XEN_INTERFACE_VERSION__=0x00040e00 */
 /*
  * Unit tests of blkback: a fake guest (RAM, a grant table, event channels, the xenstore daemon)
@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <xen/event_channel.h>
 #include "dev/blkback.h"
+#include "util/uring.h"
 #include "vm/guest.h"
 #define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
@@ -117,10 +118,12 @@ static void put(unsigned int n, blkif_request_t r)
 	disk[n].ring.req_prod_pvt++;
 }
 
+/* Publishes the requests put so far and lets blkback answer them all (reads in flight included). */
 static void push(unsigned int n)
 {
 	RING_PUSH_REQUESTS(&disk[n].ring);
 	notify(disk[n].port);
+	blkback_quiesce(&g);
 }
 
 /* The next response; status 99 when there is none. */
@@ -815,32 +818,46 @@ static void test_disk_sets(void)
 }
 
 /*
- * A read of 64 whole pages (256 KiB) at sector as one indirect request: segment i into page
- * BUF_GADDR(16 + i) (ref 300 + i), its list in page 8, each page first filled with 0xee.
+ * An indirect read or write of nseg whole pages at sector: segment i on page BUF_GADDR(dst + i)
+ * (ref ref + i), which a read first fills with 0xee and a write with byte fill, its list in page
+ * BUF_GADDR(list) (ref REF_BUF(list)).
  */
-static int16_t read_pages64(uint64_t sector)
+static blkif_request_t xfer_pages(uint8_t op, uint64_t id, uint64_t sector, unsigned int nseg, unsigned int dst,
+				  unsigned int list, grant_ref_t ref, uint8_t fill)
 {
-	struct blkif_request_segment *list = gp(BUF_GADDR(8));
-	for (unsigned int i = 0; i < 64; i++) {
-		memset(gp(BUF_GADDR(16 + i)), 0xee, PAGE);
-		grant(300 + i, BUF_GADDR(16 + i), GTF_permit_access);
-		list[i] = (struct blkif_request_segment){.gref = 300 + i, .first_sect = 0, .last_sect = 7};
+	struct blkif_request_segment *l = gp(BUF_GADDR(list));
+	for (unsigned int i = 0; i < nseg; i++) {
+		memset(gp(BUF_GADDR(dst + i)), op == BLKIF_OP_READ ? 0xee : fill, PAGE);
+		grant(ref + i, BUF_GADDR(dst + i), op == BLKIF_OP_READ ? GTF_permit_access : GTF_permit_access | GTF_readonly);
+		l[i] = (struct blkif_request_segment){.gref = ref + i, .first_sect = 0, .last_sect = 7};
 	}
-	grant(REF_BUF(8), BUF_GADDR(8), GTF_permit_access | GTF_readonly);
-	blkif_request_indirect_t ind = {.operation = BLKIF_OP_INDIRECT, .indirect_op = BLKIF_OP_READ,
-					.nr_segments = 64, .id = 90, .sector_number = sector};
-	ind.indirect_grefs[0] = REF_BUF(8);
+	grant(REF_BUF(list), BUF_GADDR(list), GTF_permit_access | GTF_readonly);
+	blkif_request_indirect_t ind = {.operation = BLKIF_OP_INDIRECT, .indirect_op = op,
+					.nr_segments = (uint16_t)nseg, .id = id, .sector_number = sector};
+	ind.indirect_grefs[0] = REF_BUF(list);
 	blkif_request_t r;
 	memset(&r, 0, sizeof(r));
 	memcpy(&r, &ind, sizeof(ind));
-	return (int16_t)req1(0, r);
+	return r;
 }
 
-/* Whether the 64 pages of read_pages64 hold byte v each, from byte v0 of the file on (v0 < 0: all zero). */
-static bool pages64_hold(int v0)
+static blkif_request_t read_pages(uint64_t id, uint64_t sector, unsigned int nseg, unsigned int dst, unsigned int list,
+				  grant_ref_t ref)
 {
-	for (unsigned int i = 0; i < 64; i++) {
-		const uint8_t *p = gp(BUF_GADDR(16 + i));
+	return xfer_pages(BLKIF_OP_READ, id, sector, nseg, dst, list, ref, 0);
+}
+
+/* A read of 64 whole pages (256 KiB) at sector into pages BUF_GADDR(16 + i): its status. */
+static int16_t read_pages64(uint64_t sector)
+{
+	return (int16_t)req1(0, read_pages(90, sector, 64, 16, 8, 300));
+}
+
+/* Whether the n pages from BUF_GADDR(dst) hold byte v0 + i each (v0 < 0: all zero). */
+static bool pages_hold(unsigned int dst, unsigned int n, int v0)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		const uint8_t *p = gp(BUF_GADDR(dst + i));
 		uint8_t want = v0 < 0 ? 0 : (uint8_t)(v0 + i);
 		if (p[0] != want || p[PAGE - 1] != want)
 			return false;
@@ -848,19 +865,29 @@ static bool pages64_hold(int v0)
 	return true;
 }
 
-static void test_read_direct(void)
+/* Whether the 64 pages of read_pages64 hold byte v0 + i each, as the file's pages do (v0 < 0: all zero). */
+static bool pages64_hold(int v0)
+{
+	return pages_hold(16, 64, v0);
+}
+
+/*
+ * Disk 0 on a real file of pages pages (the page cache and O_DIRECT are the host filesystem's:
+ * tests/run's $T), page i < written holding byte i + 1, the rest a hole, none of it cached.
+ * Returns whether the filesystem takes O_DIRECT (blkback then uses it for uncached reads).
+ */
+static bool fresh_file(unsigned int pages, unsigned int written)
 {
 	fresh_bare();
-	/* A real file: the page cache and O_DIRECT are the host filesystem's (tests/run's $T). */
 	char path[256];
 	snprintf(path, sizeof(path), "%s/blkback-disk-XXXXXX", getenv("T") ? getenv("T") : "/tmp");
 	struct fe *f = &disk[0];
 	f->fd = mkstemp(path);
-	if (f->fd < 0 || ftruncate(f->fd, 4 * 64 * PAGE) != 0)
+	if (f->fd < 0 || ftruncate(f->fd, (off_t)pages * PAGE) != 0)
 		abort();
 	unlink(path);
 	static uint8_t page[PAGE];
-	for (unsigned int i = 0; i < 128; i++) {
+	for (unsigned int i = 0; i < written; i++) {
 		memset(page, (int)(i + 1), PAGE);
 		if (pwrite(f->fd, page, PAGE, (off_t)i * PAGE) != PAGE)
 			abort();
@@ -868,13 +895,11 @@ static void test_read_direct(void)
 	if (fdatasync(f->fd) != 0)
 		abort();
 	posix_fadvise(f->fd, 0, 0, POSIX_FADV_DONTNEED);
-	/* Whether this filesystem takes O_DIRECT at all: blkback then uses it for uncached reads. */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", f->fd);
 	int probe = open(path, O_RDONLY | O_DIRECT);
-	bool can = probe >= 0;
 	if (probe >= 0)
 		close(probe);
-	struct run_disk cfg = {.path = "disk.img", .name = "disk0", .fd = f->fd, .size = 4 * 64 * PAGE};
+	struct run_disk cfg = {.path = "disk.img", .name = "disk0", .fd = f->fd, .size = (uint64_t)pages * PAGE};
 	f->bb = blkback_create(&g, 0, &cfg);
 	if (!f->bb)
 		abort();
@@ -884,6 +909,14 @@ static void test_read_direct(void)
 	grant(REF_RING(0), RING_GADDR(0), GTF_permit_access);
 	f->port = alloc_unbound();
 	connect_disk(0);
+	return probe >= 0;
+}
+
+static void test_read_direct(void)
+{
+	bool can = fresh_file(4 * 64, 128);
+	struct fe *f = &disk[0];
+	static uint8_t page[PAGE];
 
 	/* Pages 64..127 left the cache on a disk filesystem (not on tmpfs, whose cache is the file). */
 	struct {
@@ -916,6 +949,130 @@ static void test_read_direct(void)
 		   "a small read (8 KiB) of an uncached range: through the cache", NULL);
 }
 
+/* Answers disk n has published that the frontend has not taken. */
+static unsigned int answered(unsigned int n)
+{
+	return disk[n].ring.sring->rsp_prod - disk[n].ring.rsp_cons;
+}
+
+/* Monitor loop turns, each waiting up to 100 ms for a host fd, until disk 0 has want answers (10 s at most). */
+static unsigned int settle(unsigned int want)
+{
+	for (int i = 0; i < 100 && answered(0) < want; i++) {
+		struct pollfd pfd[GUEST_MAX_HOST_FDS];
+		unsigned int n = guest_fd_pollfds(&g, pfd);
+		if (poll(pfd, n, 100) > 0)
+			guest_fd_dispatch(&g, pfd, n);
+	}
+	return answered(0);
+}
+
+/* Whether this kernel gives mica an io_uring: where it does not, blkback reads at once. */
+static bool uring_works(void)
+{
+	struct uring u;
+	if (uring_init(&u, 1, -1) != 0)
+		return false;
+	uring_destroy(&u);
+	return true;
+}
+
+/* Publishes the requests put so far without waiting for any answer, as a guest's notify does. */
+static void push_only(void)
+{
+	RING_PUSH_REQUESTS(&disk[0].ring);
+	notify(disk[0].port);
+}
+
+static void test_read_async(void)
+{
+	bool async = fresh_file(512, 256) && uring_works();
+	put(0, read_pages(101, 0, 64, 16, 8, 200));
+	put(0, read_pages(102, 128 * 8, 64, 80, 9, 264));
+	put(0, read_pages(103, 320 * 8, 64, 144, 10, 328));
+	push_only();
+	unsigned int at_once = answered(0);
+	unit_check(at_once == (async ? 0u : 3u),
+		   "three large uncached reads: the notify returns with them in flight on io_uring (or done, without it)",
+		   "%u answered at once, io_uring %s", at_once, async ? "works" : "absent");
+	unit_check(settle(3) == 3, "the monitor loop's wake fd answers them", "%u answered", answered(0));
+	blkif_response_t a = rsp(0), b = rsp(0), c = rsp(0);
+	unit_check(a.id == 101 && b.id == 102 && c.id == 103 && !a.status && !b.status && !c.status &&
+			   a.operation == BLKIF_OP_READ && pages_hold(16, 64, 1) && pages_hold(80, 64, 129) &&
+			   pages_hold(144, 64, -1),
+		   "in the order they came, each with the file's bytes (a hole's zeros)", "ids %llu %llu %llu, status %d %d %d",
+		   (unsigned long long)a.id, (unsigned long long)b.id, (unsigned long long)c.id, a.status, b.status, c.status);
+	struct blkback_stats st = stats(0);
+	unit_check(st.reads == 3 && st.read_bytes == 3 * 64 * PAGE && st.direct_reads == (async ? 3u : st.direct_reads) &&
+			   st.host_calls == st.direct_reads + (st.direct_reads == 3 ? 0 : 3 - st.direct_reads),
+		   "counted once each: three reads, three host calls", "%llu reads, %llu calls, %llu direct",
+		   (unsigned long long)st.reads, (unsigned long long)st.host_calls, (unsigned long long)st.direct_reads);
+	unit_check(loop_turn() == 0 || (settle(3), loop_turn() == 0), "then the disk is idle", NULL);
+}
+
+static void test_read_async_bound(void)
+{
+	bool async = fresh_file(512, 0) && uring_works();
+	for (unsigned int k = 0; k < 4; k++)
+		put(0, read_pages(130 + k, (uint64_t)k * 128 * 8, 64, 16, 8 + k, (grant_ref_t)(200 + 64 * k)));
+	push_only();
+	unsigned int at_once = answered(0);
+	unit_check(at_once >= (async ? 1u : 4u) && settle(4) == 4,
+		   "four large reads in one notify: at most three in flight, the notify waits for the oldest",
+		   "%u answered at once", at_once);
+	int ok = 0;
+	for (unsigned int k = 0; k < 4; k++) {
+		blkif_response_t r = rsp(0);
+		ok += r.id == 130 + k && r.status == BLKIF_RSP_OKAY;
+	}
+	unit_check(ok == 4, "all four answered, in order", "%d right", ok);
+}
+
+static void test_write_after_read(void)
+{
+	fresh_file(512, 64);
+	put(0, read_pages(111, 0, 64, 16, 8, 200));
+	put(0, xfer_pages(BLKIF_OP_WRITE, 112, 0, 64, 80, 9, 264, 0x5a));
+	push_only();
+	settle(2);
+	blkif_response_t a = rsp(0), b = rsp(0);
+	static uint8_t got[64 * PAGE];
+	bool written = pread(disk[0].fd, got, sizeof(got), 0) == (ssize_t)sizeof(got);
+	for (size_t i = 0; written && i < sizeof(got); i += PAGE / 2)
+		written = got[i] == 0x5a;
+	unit_check(a.id == 111 && b.id == 112 && !a.status && !b.status && pages_hold(16, 64, 1) && written,
+		   "a write behind a read in flight of the same range: the read gets the old bytes, the file the new",
+		   "ids %llu %llu, status %d %d", (unsigned long long)a.id, (unsigned long long)b.id, a.status, b.status);
+}
+
+static void test_read_async_short(void)
+{
+	fresh_file(512, 64);
+	if (ftruncate(disk[0].fd, 32 * PAGE) != 0)
+		abort();
+	put(0, read_pages(121, 0, 32, 16, 8, 200));
+	put(0, read_pages(122, 32 * 8, 32, 48, 9, 232));
+	push_only();
+	settle(2);
+	blkif_response_t a = rsp(0), b = rsp(0);
+	unit_check(a.id == 121 && a.status == BLKIF_RSP_OKAY && pages_hold(16, 32, 1) && b.id == 122 &&
+			   b.status == BLKIF_RSP_ERROR && stats(0).io_errors == 1,
+		   "a file shrunk under a 256 KiB read: the request it covers succeeds, the one past its end fails",
+		   "status %d %d, %llu I/O errors", a.status, b.status, (unsigned long long)stats(0).io_errors);
+}
+
+static void test_stop_in_flight(void)
+{
+	fresh_file(512, 0);
+	for (unsigned int k = 0; k < 3; k++)
+		put(0, read_pages(140 + k, (uint64_t)k * 128 * 8, 64, 16 + 64 * k, 8 + k, (grant_ref_t)(200 + 64 * k)));
+	push_only();
+	blkback_stop(&g, false);
+	unit_check(answered(0) == 3 && grant_flags(200) == GTF_permit_access && grant_flags(391) == GTF_permit_access,
+		   "a disk stopped with reads in flight answers them first and holds no grant after", "%u answered",
+		   answered(0));
+}
+
 int main(void)
 {
 	ram = aligned_alloc(PAGE, RAM);
@@ -934,6 +1091,11 @@ int main(void)
 	test_coalesce_short_write();
 	test_disk_sets();
 	test_read_direct();
+	test_read_async();
+	test_read_async_bound();
+	test_write_after_read();
+	test_read_async_short();
+	test_stop_in_flight();
 	fresh_bare();
 	xenstore_destroy(&g);
 	free(ram);

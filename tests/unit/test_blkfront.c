@@ -3,8 +3,9 @@
 /*
  * Host test of lib/blkfront against a fake store, grant table and blkback that answer inside the
  * frontend's notify (as the proc backend does) or only when the frontend waits: the handshake,
- * transfers split into direct or indirect requests in flight together, the asynchronous API,
- * discards in whole granules, 4096-byte sectors, and a hostile backend's responses (unknown ids,
+ * transfers split into direct or indirect requests in flight together, the asynchronous API and
+ * its two kinds of request slots (with bounce pages or for the caller's own pages), discards in
+ * whole granules, 4096-byte sectors, restores, and a hostile backend's responses (unknown ids,
  * error statuses, overflowing producer indices).
  */
 #include <mica/blkfront.h>
@@ -18,6 +19,8 @@
 
 #define BACKEND "/local/domain/0/backend/vbd/1/0"
 #define DISK_SECTORS 2048
+/* The fake disk's capacity: disks opened with more sectors than DISK_SECTORS use the rest. */
+#define BIG_SECTORS 4096
 
 static void back_process(void);
 static bool back_lazy;
@@ -66,7 +69,7 @@ XenbusState xenbus_wait_state(const char *dir, XenbusState want, uint64_t deadli
 }
 
 /* The fake blkback: a RAM disk, and how it misbehaves. */
-static uint8_t disk[DISK_SECTORS * 512];
+static uint8_t disk[BIG_SECTORS * 512];
 static enum { BACK_OK, BACK_BAD_ID, BACK_ERROR, BACK_OVERFLOW, BACK_SILENT, BACK_INDIRECT_OP } back_mode;
 static unsigned int back_requests, back_max_segs, back_flushes, back_indirect, back_in_flight;
 static uint64_t back_discard_sector, back_discard_n;
@@ -148,12 +151,20 @@ static void back_process(void)
 		bring.sring->rsp_prod += 50;
 }
 
+static unsigned int notifies;
 int evtchn_notify(evtchn_port_t port)
 {
 	(void)port;
+	notifies++;
 	if (back_mode != BACK_SILENT && !back_lazy)
 		back_process();
 	return 0;
+}
+
+/* The request producer the frontend has published on the shared ring. */
+static RING_IDX bf_req_prod(void)
+{
+	return bring.sring->req_prod;
 }
 
 static struct blkfront *open_disk(const char *mode, const char *info)
@@ -174,15 +185,15 @@ static struct blkfront *open_disk(const char *mode, const char *info)
 	return blkfront_open(0);
 }
 
-/* The same with feature-max-indirect-segments (and a sector size) set first. */
-static struct blkfront *open_indirect(const char *segs, const char *ssize)
+/* The same with feature-max-indirect-segments, a sector size and a disk size set first. */
+static struct blkfront *open_sized(const char *segs, const char *ssize, const char *sectors)
 {
 	store_n = 0;
 	store_set(BACKEND "/feature-max-indirect-segments", segs);
 	store_set(BACKEND "/sector-size", ssize);
 	store_set("device/vbd/0/backend", BACKEND);
 	store_set(BACKEND "/state", "2");
-	store_set(BACKEND "/sectors", "2048");
+	store_set(BACKEND "/sectors", sectors);
 	store_set(BACKEND "/mode", "w");
 	store_set(BACKEND "/feature-flush-cache", "1");
 	store_set(BACKEND "/feature-discard", "1");
@@ -192,11 +203,17 @@ static struct blkfront *open_indirect(const char *segs, const char *ssize)
 	return blkfront_open(0);
 }
 
+static struct blkfront *open_indirect(const char *segs, const char *ssize)
+{
+	return open_sized(segs, ssize, "2048");
+}
+
 static uint8_t buf[DISK_SECTORS * 512 + 8], out[DISK_SECTORS * 512];
 /* blkfront has no close: the devices stay reachable here, as in a guest, for the leak check. */
 static struct blkfront *volatile opened[8];
 
 static void test_own_pages(struct blkfront *bf);
+static void test_slots(void);
 static void test_restored(void);
 
 int main(void)
@@ -271,7 +288,7 @@ int main(void)
 	back_requests = back_max_segs = back_indirect = back_in_flight = 0;
 	back_lazy = true;
 	rc = blkfront_write(bf, 0, buf + 3, 2048);
-	unit_check(rc == 0 && memcmp(disk, buf + 3, sizeof(disk)) == 0 && back_requests == 8 && back_indirect == 8 &&
+	unit_check(rc == 0 && memcmp(disk, buf + 3, DISK_SECTORS * 512) == 0 && back_requests == 8 && back_indirect == 8 &&
 			   back_max_segs == 32 && back_in_flight == 8,
 		   "a 1 MiB write: 8 indirect requests of 32 segments, all in flight together",
 		   "rc %d: %u requests (%u indirect), %u segments, %u in flight", rc, back_requests, back_indirect,
@@ -290,12 +307,12 @@ int main(void)
 	unit_check(rc == 0, "an answer naming BLKIF_OP_INDIRECT is taken too", "rc %d", rc);
 	back_mode = BACK_OK;
 
-	/* The asynchronous API: 8 slots, answers taken in any order. */
+	/* The asynchronous API: 8 slots for transfers through bounce pages, answers taken in any order. */
 	int tags[9];
 	for (int i = 0; i < 9; i++)
 		tags[i] = blkfront_submit(bf, BLKFRONT_OP_READ, (uint64_t)i * 16, out + i * 16 * 512, 16);
-	unit_check(tags[7] >= 0 && tags[8] == -XEN_EAGAIN, "8 requests in flight, a 9th is EAGAIN", "%d %d", tags[7],
-		   tags[8]);
+	unit_check(tags[7] >= 0 && tags[8] == -XEN_EAGAIN, "8 bounced requests in flight, a 9th is EAGAIN", "%d %d",
+		   tags[7], tags[8]);
 	unit_check(blkfront_complete(bf, tags[5]) == 0 && blkfront_complete(bf, tags[0]) == 0 &&
 			   blkfront_complete(bf, tags[5]) == -XEN_EINVAL,
 		   "complete in any order; a tag completes once", NULL);
@@ -309,6 +326,24 @@ int main(void)
 		   "a submit larger than a request, a flush with data, an unknown op: EINVAL", NULL);
 	int t = blkfront_submit(bf, BLKFRONT_OP_FLUSH, 0, NULL, 0);
 	unit_check(t >= 0 && blkfront_complete(bf, t) == 0, "an asynchronous flush", "%d", t);
+
+	/* Queued requests reach the backend together, at the push (or at a completion). */
+	RING_IDX before = bf_req_prod();
+	notifies = 0;
+	memset(out, 0, sizeof(out));
+	for (int i = 0; i < 3; i++)
+		tags[i] = blkfront_queue(bf, BLKFRONT_OP_READ, (uint64_t)i * 16, out + i * 16 * 512, 16);
+	RING_IDX queued = bf_req_prod();
+	blkfront_push(bf);
+	unit_check(tags[2] >= 0 && queued == before && bf_req_prod() == before + 3 && notifies == 1,
+		   "three queued requests: unpublished until the push, then published with one notify",
+		   "req_prod +%u before the push, +%u after, %u notifies", queued - before, bf_req_prod() - before, notifies);
+	tags[3] = blkfront_queue(bf, BLKFRONT_OP_READ, 3 * 16, out + 3 * 16 * 512, 16);
+	int done = 0;
+	for (int i = 0; i < 4; i++)
+		done += blkfront_complete(bf, tags[i]) == 0;
+	unit_check(done == 4 && bf_req_prod() == before + 4 && memcmp(out, disk, 4 * 16 * 512) == 0,
+		   "a completion publishes what is still queued, so its answer comes", "%d completed", done);
 	back_lazy = false;
 
 	/* 4096-byte sectors: transfers in whole logical sectors only. */
@@ -321,13 +356,19 @@ int main(void)
 		   "4096-byte sectors: misaligned transfers refused, aligned ones done", NULL);
 	opened[5] = open_indirect("256", "512");
 	test_own_pages(opened[5]);
+	test_slots();
 	test_restored();
 	return unit_failures ? 1 : 0;
 }
 
+/* Where guest RAM ends for blkfront's zero-copy check; 0 (most tests): nothing qualifies. */
+static uintptr_t fake_ram_end;
+static uint8_t own[64 * 4096] __attribute__((aligned(4096)));
+
 /*
  * A restore, as plat_ready runs it: the store is the new run's (backend in InitWait, the frontend
- * Initialising, here a disk twice the size), and the old backend never answered a request.
+ * Initialising, here a disk twice the size), and the old backend never answered the 16 requests
+ * in flight, 8 on the caller's pages and 8 through bounce pages.
  */
 static void test_restored(void)
 {
@@ -337,7 +378,17 @@ static void test_restored(void)
 	if (!bf || !restore_hook)
 		return;
 	back_lazy = true;
-	int tag = blkfront_submit(bf, BLKFRONT_OP_READ, 0, out, 8);
+	fake_ram_end = UINTPTR_MAX;
+	unsigned int grants_open = grants_used;
+	int tags[17], busy = 0;
+	for (int i = 0; i < 17; i++) {
+		uint8_t *p = i < 8 ? own + i * 4096 : out + 1 + (i - 8) * 4096;
+		tags[i] = blkfront_submit(bf, BLKFRONT_OP_READ, (uint64_t)i * 8, p, 8);
+		busy += tags[i] >= 0;
+	}
+	unit_check(busy == 16 && tags[16] == -XEN_EAGAIN && grants_used == grants_open + 8,
+		   "before the restore: 16 requests in flight, 8 on their own pages", "%d in flight, %u own grants", busy,
+		   grants_used - grants_open);
 	unsigned int grants_before = grants_used, ports_before = ports_open;
 	store_set(BACKEND "/state", "2");
 	store_set(BACKEND "/sectors", "4096");
@@ -350,15 +401,32 @@ static void test_restored(void)
 	unit_check(strcmp(state, "4") == 0 && info.sectors == 4096 && klog[0] == '\0',
 		   "after a restore: connected again, the disk's size read again", "state %s, %llu sectors, log %s", state,
 		   (unsigned long long)info.sectors, klog);
-	unit_check(grants_used == grants_before && ports_open == ports_before,
-		   "the old grants and port ended, as many made anew", "grants %u -> %u, ports %u -> %u", grants_before,
-		   grants_used, ports_before, ports_open);
-	int rc = blkfront_complete(bf, tag);
-	unit_check(rc == -XEN_EIO, "a request the old backend never answered fails with EIO", "rc %d", rc);
+	unit_check(grants_used == grants_before - 8 && ports_open == ports_before,
+		   "the old grants (the caller's pages' too) and port ended, the device's own made anew",
+		   "grants %u -> %u, ports %u -> %u", grants_before, grants_used, ports_before, ports_open);
+	int rc = 0, failed = 0;
+	for (int i = 15; i >= 0; i--) {
+		rc = blkfront_complete(bf, tags[i]);
+		failed += rc == -XEN_EIO;
+	}
+	unit_check(failed == 16 && grants_used == grants_open,
+		   "the 16 requests the old backend never answered fail with EIO, and their own grants end",
+		   "%d failed, %u grants left over", failed, grants_used - grants_open);
 	memset(out, 0, 8 * 512);
 	rc = blkfront_read(bf, 0, out, 8);
 	unit_check(rc == 0 && memcmp(out, disk, 8 * 512) == 0, "a read on the new ring", "rc %d", rc);
+	busy = 0;
+	for (int i = 0; i < 16; i++) {
+		uint8_t *p = i < 8 ? own + i * 4096 : out + 1 + (i - 8) * 4096;
+		tags[i] = blkfront_submit(bf, BLKFRONT_OP_READ, (uint64_t)i * 8, p, 8);
+		busy += tags[i] >= 0;
+	}
+	for (int i = 0; i < 16; i++)
+		busy += tags[i] >= 0 && blkfront_complete(bf, tags[i]) == 0;
+	unit_check(busy == 32 && memcmp(own, disk, 8 * 4096) == 0 && memcmp(out + 1, disk + 64 * 512, 8 * 512) == 0,
+		   "after the restore every one of the 16 slots takes a request again", "%d of 32", busy);
 	back_lazy = false;
+	fake_ram_end = 0;
 
 	/* The restore gave no such disk: the device stops, its calls fail with ENODEV. */
 	store_del("device/vbd/0/backend");
@@ -371,15 +439,10 @@ static void test_restored(void)
 
 /* ------------------------------------------------------- transfers on the caller's own pages */
 
-/* Where guest RAM ends for blkfront's zero-copy check; 0 (the tests above): nothing qualifies. */
-static uintptr_t fake_ram_end;
-
 struct plat_memregion plat_free_memory(void)
 {
 	return (struct plat_memregion){.start = 0, .end = fake_ram_end};
 }
-
-static uint8_t own[64 * 4096] __attribute__((aligned(4096)));
 
 /* The request waiting at the fake backend, its segments in seg; its id. */
 static uint64_t own_pending(struct blkif_request_segment *seg, unsigned int *nseg, uint8_t *op, uint64_t *sector)
@@ -457,6 +520,17 @@ static unsigned int own_one(struct blkfront *bf, enum blkfront_op op, uint64_t s
 	return granted;
 }
 
+/* Takes every free grant ref but leave of them (each granting page) into hog; how many it took. */
+static unsigned int hog_refs(grant_ref_t *hog, const void *page, unsigned int leave)
+{
+	unsigned int n = 0;
+	while (gnttab_grant(0, (uintptr_t)page, true, &hog[n]) == 0)
+		n++;
+	for (unsigned int k = 0; k < leave; k++)
+		gnttab_end(hog[--n]);
+	return n;
+}
+
 static void test_own_pages(struct blkfront *bf)
 {
 	int rc;
@@ -492,11 +566,7 @@ static void test_own_pages(struct blkfront *bf)
 
 	/* Three refs left: not enough for eight pages. */
 	static grant_ref_t hog[REFS];
-	unsigned int nhog = 0;
-	while (gnttab_grant(0, (uintptr_t)own, true, &hog[nhog]) == 0)
-		nhog++;
-	for (unsigned int k = 0; k < 3; k++)
-		gnttab_end(hog[--nhog]);
+	unsigned int nhog = hog_refs(hog, own, 3);
 	granted = own_one(bf, BLKFRONT_OP_WRITE, 64, own, 64, &rc);
 	unit_check(rc == 0 && granted == 0 && memcmp(disk + 64 * 512, own, 64 * 512) == 0 && grants_used == REFS - 8 - 3,
 		   "out of grant refs: the bounce pages serve, the refs taken meanwhile are given back",
@@ -518,5 +588,150 @@ static void test_own_pages(struct blkfront *bf)
 	unit_check(rc == 0 && memcmp(big, disk, sizeof(big)) == 0 && back_in_flight == 8 && grants_used == in_use,
 		   "a synchronous 1 MiB read into its own pages: eight requests published by one push",
 		   "rc %d, %u in flight at once", rc, back_in_flight);
+	fake_ram_end = 0;
+}
+
+/* ---------------------------------------------- 16 request slots, 8 of them with bounce pages */
+
+static uint8_t slots_buf[2 * 1024 * 1024 + 4096] __attribute__((aligned(4096)));
+
+/* Reads of 64 sectors into slots_buf + at + i * 32 KiB from sector first + 64 i, for i < n; how many were taken. */
+static int slots_submit(struct blkfront *bf, int *tags, int n, size_t at, uint64_t first)
+{
+	int taken = 0;
+	for (int i = 0; i < n; i++) {
+		uint8_t *p = slots_buf + at + (size_t)i * 64 * 512;
+		tags[i] = blkfront_submit(bf, BLKFRONT_OP_READ, first + (uint64_t)i * 64, p, 64);
+		taken += tags[i] >= 0;
+	}
+	return taken;
+}
+
+/* Completes the n tags (last first); how many succeeded with their data in place. */
+static int slots_complete(struct blkfront *bf, const int *tags, int n, size_t at, uint64_t first)
+{
+	int ok = 0;
+	for (int i = n - 1; i >= 0; i--)
+		ok += blkfront_complete(bf, tags[i]) == 0 &&
+		      memcmp(slots_buf + at + (size_t)i * 64 * 512, disk + (first + (uint64_t)i * 64) * 512, 64 * 512) == 0;
+	return ok;
+}
+
+static void test_slots(void)
+{
+	size_t pages_before = pages_out;
+	struct blkfront *bf = opened[7] = open_sized("256", "512", "4096");
+	unit_check(bf != NULL, "open a 2 MiB disk", "%s", klog);
+	if (!bf)
+		return;
+	unit_check(pages_out - pages_before == 1 + 8 * 32 + 16,
+		   "a disk's pages: the ring, 8 bounce sets of 32 pages, an indirect page for each of 16 slots",
+		   "%zu pages", pages_out - pages_before);
+	fake_ram_end = UINTPTR_MAX;
+	back_mode = BACK_OK;
+	back_lazy = true; /* answers come only while the frontend waits: submitted requests stay in flight */
+	for (size_t i = 0; i < sizeof(disk); i++)
+		disk[i] = (uint8_t)(i * 13 + i / 4096);
+	unsigned int in_use = grants_used;
+	int tags[17], more[17];
+
+	/* Sixteen on their own pages, answered in reverse order: each ends its own grants only. */
+	memset(slots_buf, 0, sizeof(slots_buf));
+	back_in_flight = 0;
+	int taken = slots_submit(bf, tags, 17, 0, 0);
+	unit_check(taken == 16 && tags[16] == -XEN_EAGAIN && grants_used == in_use + 16 * 8,
+		   "16 transfers on their own pages in flight, all granted in place; a 17th is EAGAIN",
+		   "%d taken, 17th %d, %u grants", taken, tags[16], grants_used - in_use);
+	int ok = 0;
+	for (int i = 15; i >= 0; i--)
+		ok += blkfront_complete(bf, tags[i]) == 0 && grants_used == in_use + (unsigned int)i * 8 &&
+		      memcmp(slots_buf + (size_t)i * 64 * 512, disk + (size_t)i * 64 * 512, 64 * 512) == 0;
+	unit_check(ok == 16 && back_in_flight == 16,
+		   "the 16 were on the ring together; completed last first, each read is in its buffer, its grants end with it",
+		   "%d of 16, %u in flight at most", ok, back_in_flight);
+
+	/* Through bounce pages: 8 at most, though the slots for own pages are free. */
+	int taken_bounced = 0;
+	for (int i = 0; i < 9; i++) {
+		tags[i] = blkfront_submit(bf, BLKFRONT_OP_READ, (uint64_t)i * 16, slots_buf + 1 + (size_t)i * 16 * 512, 16);
+		taken_bounced += tags[i] >= 0;
+	}
+	unit_check(taken_bounced == 8 && tags[8] == -XEN_EAGAIN && grants_used == in_use,
+		   "8 transfers through bounce pages in flight; a 9th is EAGAIN while own-page slots are free",
+		   "%d taken, 9th %d", taken_bounced, tags[8]);
+	int rc = blkfront_read(bf, 0, out + 1, 8);
+	unit_check(rc == -XEN_EAGAIN, "a synchronous bounced read with every bounce slot held by submitted tags: EAGAIN",
+		   "rc %d", rc);
+	rc = blkfront_read(bf, 2048, slots_buf + 1024 * 1024, 64);
+	unit_check(rc == 0 && memcmp(slots_buf + 1024 * 1024, disk + 2048 * 512, 64 * 512) == 0,
+		   "a synchronous read on its own pages meanwhile goes", "rc %d", rc);
+	int flush = blkfront_submit(bf, BLKFRONT_OP_FLUSH, 0, NULL, 0);
+	int discard = blkfront_submit(bf, BLKFRONT_OP_DISCARD, 0, NULL, 8);
+	taken = slots_submit(bf, more, 7, 1024 * 1024, 2048);
+	unit_check(flush >= 0 && discard >= 0 && taken == 6 && more[6] == -XEN_EAGAIN,
+		   "with the 8 bounce slots busy, a flush, a discard and 6 transfers on their own pages take the rest",
+		   "flush %d, discard %d, %d taken, 7th %d", flush, discard, taken, more[6]);
+	ok = blkfront_complete(bf, flush) == 0;
+	ok += blkfront_complete(bf, discard) == 0;
+	ok += slots_complete(bf, more, 6, 1024 * 1024, 2048);
+	for (int i = 0; i < 8; i++)
+		ok += blkfront_complete(bf, tags[i]) == 0 &&
+		      memcmp(slots_buf + 1 + (size_t)i * 16 * 512, disk + (size_t)i * 16 * 512, 16 * 512) == 0;
+	unit_check(ok == 16 && grants_used == in_use, "all 16 answered, the bounced reads copied out, no grant left over",
+		   "%d of 16, %u grants left over", ok, grants_used - in_use);
+
+	/* Own pages first to the slots without bounce pages, which leaves all 8 bounce slots free. */
+	taken = slots_submit(bf, tags, 8, 0, 0);
+	taken_bounced = 0;
+	uint8_t *odd = slots_buf + 1024 * 1024 + 1;
+	for (int i = 0; i < 8; i++) {
+		more[i] = blkfront_submit(bf, BLKFRONT_OP_READ, 1024 + (uint64_t)i * 16, odd + (size_t)i * 16 * 512, 16);
+		taken_bounced += more[i] >= 0;
+	}
+	unit_check(taken == 8 && taken_bounced == 8,
+		   "8 transfers on their own pages leave the 8 bounce slots to 8 that need them", "%d own, %d bounced",
+		   taken, taken_bounced);
+	ok = slots_complete(bf, tags, taken, 0, 0);
+	for (int i = 0; i < 8; i++)
+		ok += more[i] >= 0 && blkfront_complete(bf, more[i]) == 0 &&
+		      memcmp(odd + (size_t)i * 16 * 512, disk + (1024 + (size_t)i * 16) * 512, 16 * 512) == 0;
+	unit_check(ok == 16 && grants_used == in_use, "all answered in place", "%d of 16", ok);
+
+	/* Out of grant refs with the bounce slots busy: nothing fits, nothing is left granted. */
+	for (int i = 0; i < 8; i++)
+		tags[i] = blkfront_submit(bf, BLKFRONT_OP_READ, (uint64_t)i * 16, slots_buf + 1 + (size_t)i * 16 * 512, 16);
+	static grant_ref_t hog[REFS];
+	unsigned int nhog = hog_refs(hog, own, 3);
+	unsigned int before = grants_used;
+	int t = blkfront_submit(bf, BLKFRONT_OP_READ, 0, slots_buf + 1024 * 1024, 64);
+	unit_check(t == -XEN_EAGAIN && grants_used == before,
+		   "own pages that cannot be granted with every bounce slot busy: EAGAIN, the refs taken given back",
+		   "%d, %u grants taken", t, grants_used - before);
+	while (nhog)
+		gnttab_end(hog[--nhog]);
+	ok = 0;
+	for (int i = 0; i < 8; i++)
+		ok += blkfront_complete(bf, tags[i]) == 0;
+	t = blkfront_submit(bf, BLKFRONT_OP_READ, 0, slots_buf + 1024 * 1024, 64);
+	ok += t >= 0 && blkfront_complete(bf, t) == 0;
+	unit_check(ok == 9 && grants_used == in_use, "with refs back, the same transfer goes", "%d of 9", ok);
+	back_lazy = false;
+
+	/* Synchronous 2 MiB: on its own pages in one push; through bounce pages 8 at a time. */
+	memset(slots_buf, 0, sizeof(slots_buf));
+	back_in_flight = back_requests = 0;
+	rc = blkfront_read(bf, 0, slots_buf, BIG_SECTORS);
+	unit_check(rc == 0 && memcmp(slots_buf, disk, sizeof(disk)) == 0 && back_in_flight == 16 && back_requests == 16 &&
+			   grants_used == in_use,
+		   "a synchronous 2 MiB read into its own pages: 16 requests published by one push",
+		   "rc %d, %u requests, %u in flight at once", rc, back_requests, back_in_flight);
+	for (size_t i = 0; i < sizeof(slots_buf); i++)
+		slots_buf[i] = (uint8_t)(i * 5 + i / 512);
+	back_in_flight = back_requests = 0;
+	rc = blkfront_write(bf, 0, slots_buf + 1, BIG_SECTORS);
+	unit_check(rc == 0 && memcmp(disk, slots_buf + 1, sizeof(disk)) == 0 && back_in_flight == 8 && back_requests == 16 &&
+			   grants_used == in_use,
+		   "a synchronous 2 MiB write from an odd address: 16 requests, 8 in flight at once through bounce pages",
+		   "rc %d, %u requests, %u in flight at once", rc, back_requests, back_in_flight);
 	fake_ram_end = 0;
 }

@@ -353,6 +353,7 @@ static int kvm_snapshot(struct kvm_vm *vm, uint64_t ctx_addr)
 	char err[256];
 
 	console_drain(&vm->g);
+	blkback_quiesce(&vm->g);
 	const struct mica_ready_ctx *ctx = guest_ptr(&vm->g, ctx_addr, sizeof(*ctx));
 	if (!ctx || ctx_addr % 8) {
 		log_error("guest's ready context is outside its RAM: no snapshot written");

@@ -383,6 +383,7 @@ static int proc_snapshot(struct proc_vm *vm, uint64_t ctx)
 	char err[256];
 
 	console_drain(&vm->g);
+	blkback_quiesce(&vm->g);
 	if (!guest_ptr(&vm->g, ctx, sizeof(struct mica_ready_ctx)) || ctx % 8) {
 		log_error("guest's ready context is outside its RAM: no snapshot written");
 		return MICA_EXIT_CRASH;

@@ -51,18 +51,32 @@ int blkfront_discard(struct blkfront *bf, uint64_t sector, size_t nsectors);
 
 /*
  * The asynchronous requests the calls above are made of: each is one blkif request on the ring,
- * several in flight at once. blkfront_submit starts one and returns its tag (>= 0), or
- * -XEN_EAGAIN when every request slot is in flight (complete one first), or the errors of the
- * synchronous calls; nsectors at most blkfront_max_sectors(bf) for reads and writes, 0 and buf
- * NULL for a flush. buf must stay valid, and a write's data unchanged, until blkfront_complete,
- * which waits for that tag's answer and returns its result (the backend may use the caller's
- * pages themselves, as above).
+ * up to 16 in flight at once. Of the 16 request slots, 8 have bounce pages and take any transfer;
+ * the other 8 take only transfers on the caller's own pages (as above), and flushes and discards.
+ * A transfer that qualifies for its own pages takes one of those first, so bounce slots stay free
+ * for transfers that need them (and falls back to a bounce slot when its pages cannot be granted).
+ * blkfront_submit starts one and returns its tag (>= 0), or -XEN_EAGAIN when no fitting slot is
+ * free (complete one first): a 9th transfer through bounce pages waits even while slots for own
+ * pages are free. Or the errors of the synchronous calls; nsectors at most blkfront_max_sectors(bf)
+ * for reads and writes, 0 and buf NULL for a flush. buf must stay valid, and a write's data
+ * unchanged, until blkfront_complete, which waits for that tag's answer and returns its result
+ * (the backend may use the caller's pages themselves, as above).
  * Requests are answered in any order; every submitted tag must be completed once. The
- * synchronous calls need a free slot: with every slot held by submitted tags they return -XEN_EAGAIN.
+ * synchronous calls need a fitting free slot: with every one held by submitted tags they return
+ * -XEN_EAGAIN.
  */
 enum blkfront_op { BLKFRONT_OP_READ, BLKFRONT_OP_WRITE, BLKFRONT_OP_FLUSH, BLKFRONT_OP_DISCARD };
 size_t blkfront_max_sectors(const struct blkfront *bf);
 int blkfront_submit(struct blkfront *bf, enum blkfront_op op, uint64_t sector, void *buf, size_t nsectors);
 int blkfront_complete(struct blkfront *bf, int tag);
+
+/*
+ * blkfront_submit without telling the backend: the request waits on the ring until blkfront_push
+ * (or a blkfront_submit, a blkfront_complete or a synchronous call) publishes everything queued
+ * with one notify. The backend then finds a transfer's requests together, as it does
+ * blkfront_read's, and can serve them as one host read instead of one per request.
+ */
+int blkfront_queue(struct blkfront *bf, enum blkfront_op op, uint64_t sector, void *buf, size_t nsectors);
+void blkfront_push(struct blkfront *bf);
 
 #endif
