@@ -34,6 +34,8 @@ struct blkfront {
 	uint32_t sector;
 	bool readonly, fail_writes;
 	unsigned reads, writes, flushes, misaligned;
+	/* Writes over all of the primary superblock (bytes 1024..2047), and over part of it only. */
+	unsigned super_whole, super_part;
 };
 
 static struct blkfront disk;
@@ -86,6 +88,13 @@ int blkfront_write(struct blkfront *bf, uint64_t sector, const void *buf, size_t
 	if (bf->fail_writes)
 		return -EIO;
 	bf->writes++;
+	uint64_t from = sector * 512, to = from + n * 512;
+	if (from < 2048 && to > 1024) {
+		if (from <= 1024 && to >= 2048)
+			bf->super_whole++;
+		else
+			bf->super_part++;
+	}
 	memcpy(bf->data + sector * 512, buf, n * 512);
 	return 0;
 }

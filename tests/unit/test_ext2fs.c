@@ -233,6 +233,21 @@ static void test_write_errors(void)
 	unit_check(vfs_unmount_all() != 0, "unmount reports the disk's error", NULL);
 }
 
+/* A crash between two writes of one superblock update would leave it torn, its checksum wrong. */
+static void test_superblock_written_whole(void)
+{
+	unit_check(disk_make("", 512, false) == 0 && ext2_mount_vbd(0, "/s") == 0, "mounted", NULL);
+	unsigned whole = disk.super_whole;
+	long fd = SYS(open, "/s/new", O_CREAT | O_WRONLY, 0644);
+	long w = SYS(write, fd, "data", 4), s = SYS(fsync, fd);
+	SYS(close, fd);
+	unit_check(w == 4 && s == 0 && disk.super_whole > whole && disk.super_part == 0,
+		   "an fsync writes the primary superblock in one write of all of it, never part of it",
+		   "%u whole, %u partial", disk.super_whole - whole, disk.super_part);
+	unit_check(vfs_unmount_all() == 0 && disk.super_part == 0, "and so does the unmount", "%u partial",
+		   disk.super_part);
+}
+
 static void test_times_and_modes(void)
 {
 	struct stat st;
@@ -417,6 +432,7 @@ int main(void)
 	test_readonly();
 	test_refusals();
 	test_write_errors();
+	test_superblock_written_whole();
 	test_times_and_modes();
 	test_links();
 	test_made_inode_of_another_type();
