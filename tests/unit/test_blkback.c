@@ -50,14 +50,12 @@ static struct blkback_stats stats(unsigned int n)
 	return st;
 }
 
-/* A disk created as `mica run --disk` does, its ring granted and initialised, not yet connected. */
-static void add_disk(unsigned int n, bool ro)
+/* Disk n on fd (size bytes) as `mica run --disk` makes it, its ring granted and initialised, not yet connected. */
+static void attach_disk(unsigned int n, int fd, uint64_t size, bool ro)
 {
 	struct fe *f = &disk[n];
-	f->fd = memfd_create("disk", MFD_CLOEXEC);
-	if (f->fd < 0 || ftruncate(f->fd, DISK_SIZE) != 0)
-		abort();
-	struct run_disk cfg = {.path = "disk.img", .ro = ro, .fd = f->fd, .size = DISK_SIZE};
+	f->fd = fd;
+	struct run_disk cfg = {.path = "disk.img", .ro = ro, .fd = fd, .size = size};
 	snprintf(cfg.name, sizeof(cfg.name), n ? "second" : "disk0");
 	f->bb = blkback_create(&g, n, &cfg);
 	if (!f->bb)
@@ -67,6 +65,21 @@ static void add_disk(unsigned int n, bool ro)
 	FRONT_RING_INIT(&f->ring, s, PAGE);
 	grant(REF_RING(n), RING_GADDR(n), GTF_permit_access);
 	f->port = alloc_unbound();
+}
+
+/* A memfd of size bytes for a disk; aborts the test when it cannot be made. */
+static int disk_memfd(uint64_t size)
+{
+	int fd = memfd_create("disk", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, (off_t)size) != 0)
+		abort();
+	return fd;
+}
+
+/* Disk n of DISK_SIZE on a memfd, not yet connected. */
+static void add_disk(unsigned int n, bool ro)
+{
+	attach_disk(n, disk_memfd(DISK_SIZE), DISK_SIZE, ro);
 }
 
 /* The frontend's half of the handshake: its keys, then Initialised. */
@@ -659,20 +672,10 @@ static void test_coalesce(void)
 static void fresh_big(void)
 {
 	fresh_bare();
-	struct fe *f = &disk[0];
-	f->fd = memfd_create("disk", MFD_CLOEXEC);
-	if (f->fd < 0 || ftruncate(f->fd, BIG_DISK) != 0)
-		abort();
-	struct run_disk cfg = {.path = "disk.img", .name = "disk0", .fd = f->fd, .size = BIG_DISK};
-	f->bb = blkback_create(&g, 0, &cfg);
-	if (!f->bb || gnttab_place_frame(&g, 1, (TABLE_GADDR + PAGE) >> MICA_PAGE_SHIFT) != 0 ||
+	attach_disk(0, disk_memfd(BIG_DISK), BIG_DISK, false);
+	if (gnttab_place_frame(&g, 1, (TABLE_GADDR + PAGE) >> MICA_PAGE_SHIFT) != 0 ||
 	    gnttab_place_frame(&g, 2, (TABLE_GADDR + 2 * PAGE) >> MICA_PAGE_SHIFT) != 0)
 		abort();
-	blkif_sring_t *s = gp(RING_GADDR(0));
-	SHARED_RING_INIT(s);
-	FRONT_RING_INIT(&f->ring, s, PAGE);
-	grant(REF_RING(0), RING_GADDR(0), GTF_permit_access);
-	f->port = alloc_unbound();
 	connect_disk(0);
 }
 
@@ -881,33 +884,24 @@ static bool fresh_file(unsigned int pages, unsigned int written)
 	fresh_bare();
 	char path[256];
 	snprintf(path, sizeof(path), "%s/blkback-disk-XXXXXX", getenv("T") ? getenv("T") : "/tmp");
-	struct fe *f = &disk[0];
-	f->fd = mkstemp(path);
-	if (f->fd < 0 || ftruncate(f->fd, (off_t)pages * PAGE) != 0)
+	int fd = mkstemp(path);
+	if (fd < 0 || ftruncate(fd, (off_t)pages * PAGE) != 0)
 		abort();
 	unlink(path);
 	static uint8_t page[PAGE];
 	for (unsigned int i = 0; i < written; i++) {
 		memset(page, (int)(i + 1), PAGE);
-		if (pwrite(f->fd, page, PAGE, (off_t)i * PAGE) != PAGE)
+		if (pwrite(fd, page, PAGE, (off_t)i * PAGE) != PAGE)
 			abort();
 	}
-	if (fdatasync(f->fd) != 0)
+	if (fdatasync(fd) != 0)
 		abort();
-	posix_fadvise(f->fd, 0, 0, POSIX_FADV_DONTNEED);
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", f->fd);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	int probe = open(path, O_RDONLY | O_DIRECT);
 	if (probe >= 0)
 		close(probe);
-	struct run_disk cfg = {.path = "disk.img", .name = "disk0", .fd = f->fd, .size = (uint64_t)pages * PAGE};
-	f->bb = blkback_create(&g, 0, &cfg);
-	if (!f->bb)
-		abort();
-	blkif_sring_t *s = gp(RING_GADDR(0));
-	SHARED_RING_INIT(s);
-	FRONT_RING_INIT(&f->ring, s, PAGE);
-	grant(REF_RING(0), RING_GADDR(0), GTF_permit_access);
-	f->port = alloc_unbound();
+	attach_disk(0, fd, (uint64_t)pages * PAGE, false);
 	connect_disk(0);
 	return probe >= 0;
 }
